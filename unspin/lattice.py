@@ -1,0 +1,230 @@
+"""Stage 2: tokens -> candidate lattice.
+
+Each :class:`Slot` is a stretch of the input (one to four tokens) that a lexicon says may
+be spun, with the readings it could have had (:class:`Option`). Option 0 always keeps the
+text. Overlapping proposals ("White Home" as a phrase, "Home" alone) merge into one slot
+whose options cover the whole stretch. Inflection and casing of the spun text carry over
+to each proposed original.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from unspin.lexicon import Lexicon, lexicon_dir
+from unspin.tokens import Span
+
+MAX_OPTIONS = 8  # readings per slot that reach the language model, keep included
+
+
+@dataclass(frozen=True)
+class Option:
+    """One reading of a slot and its channel terms.
+
+    The channel log-probability of the reading, for a document spin rate ``rho``, is
+    ``lexical + replaced * log(rho) + kept * log(1 - rho)``: ``lexical`` sums
+    log P(spun | original) over the replaced units, ``replaced`` counts them and ``kept``
+    counts the spinnable words of the slot left as they are.
+    """
+
+    text: str
+    lexical: float
+    replaced: int
+    kept: int
+    lexicon: str = ""
+
+    def channel(self, rho: float) -> float:
+        return self.lexical + self.replaced * math.log(rho) + self.kept * math.log1p(-rho)
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: int
+    end: int
+    text: str
+    options: tuple[Option, ...]
+
+    @property
+    def keep(self) -> Option:
+        return self.options[0]
+
+
+@dataclass
+class Vocabulary:
+    """Word facts the channel model needs: which words a spinner never touches."""
+
+    immutables: frozenset[str]
+    excluded: frozenset[str] = field(default_factory=frozenset)
+
+    def spinnable(self, word: str) -> bool:
+        lowered = word.lower().replace("’", "'")
+        return (lowered[:1].isalpha() and lowered not in self.immutables and lowered not in self.excluded)
+
+    @classmethod
+    def default(cls, excluded: frozenset[str] = frozenset()) -> Vocabulary:
+        return cls(load_immutables(), excluded)
+
+
+def load_immutables(path: Path | None = None) -> frozenset[str]:
+    path = path or lexicon_dir() / "immutables.txt"
+    with open(path, encoding="utf-8") as handle:
+        return frozenset(line.strip().lower() for line in handle if line.strip() and not line.startswith("#"))
+
+
+def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Vocabulary
+                  ) -> list[Slot]:
+    """Propose originals for every stretch of ``tokens`` (spans of ``text``) that a lexicon knows."""
+    max_words = max((lexicon.max_words for lexicon in lexicons), default=1)
+    proposals: list[tuple[int, int, list[Option]]] = []
+    for first in range(len(tokens)):
+        for last in range(first, min(first + max_words, len(tokens))):
+            span = tokens[first : last + 1]
+            if not (span[0].is_word and span[-1].text[:1].isalnum()):
+                continue
+            if any(t.text.lower() in vocabulary.excluded for t in span):
+                break
+            if first == last and not vocabulary.spinnable(span[0].text):
+                continue
+            options = _propose(span, lexicons, vocabulary)
+            if options:
+                proposals.append((first, last, options))
+    return _merge(text, tokens, proposals, vocabulary)
+
+
+def _propose(span: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Vocabulary) -> list[Option]:
+    words = [t.text for t in span]
+    key = " ".join(w.lower().replace("’", "'") for w in words)
+    found: dict[str, Option] = {}
+    for lexicon in lexicons:
+        for candidate in lexicon.candidates(key):
+            _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary)
+        for lemma_key, tag, position in _lemma_keys(words):
+            for candidate in lexicon.candidates(lemma_key):
+                inflected = _inflect_phrase(candidate.original, tag, position)
+                if inflected:
+                    _add(found, inflected, candidate.channel, lexicon.name, words, vocabulary)
+    return list(found.values())
+
+
+def _add(found: dict[str, Option], original: str, channel: float, lexicon: str, words: Sequence[str],
+         vocabulary: Vocabulary) -> None:
+    if " " not in original and not vocabulary.spinnable(original):
+        return  # a spinner never writes a synonym for "be", "the", ...
+    text = transfer_case(words, original)
+    if text.lower() == " ".join(words).lower() or channel <= 0:
+        return
+    option = Option(text, math.log(channel), 1, 0, lexicon)
+    if text not in found or found[text].lexical < option.lexical:
+        found[text] = option
+
+
+def _lemma_keys(words: Sequence[str]) -> list[tuple[str, str, int]]:
+    """Keys with the first or last word lemmatised, each with its Penn tag and position."""
+    keys: list[tuple[str, str, int]] = []
+    positions = {0, len(words) - 1}
+    for position in sorted(positions):
+        for lemma, tag in analyses(words[position].lower()):
+            lowered = [w.lower().replace("’", "'") for w in words]
+            if lemma == lowered[position]:
+                continue
+            lowered[position] = lemma
+            keys.append((" ".join(lowered), tag, position))
+    return keys
+
+
+@lru_cache(maxsize=65536)
+def analyses(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, Penn tag) readings of an inflected word, by lemminflect."""
+    from lemminflect import getAllInflections, getAllLemmas
+
+    found: list[tuple[str, str]] = []
+    for upos, lemmas in getAllLemmas(word).items():
+        for lemma in lemmas:
+            for tag, forms in getAllInflections(lemma, upos=upos).items():
+                if word in forms and tag not in ("VB", "VBP", "NN", "JJ", "RB"):
+                    found.append((lemma, tag))
+    return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=65536)
+def inflect(lemma: str, tag: str) -> str | None:
+    from lemminflect import getInflection
+
+    forms = getInflection(lemma, tag=tag)
+    return forms[0] if forms else None
+
+
+def _inflect_phrase(original: str, tag: str, position: int) -> str | None:
+    parts = original.split()
+    index = 0 if position == 0 else len(parts) - 1
+    form = inflect(parts[index], tag)
+    if not form:
+        return None
+    parts[index] = form
+    return " ".join(parts)
+
+
+def transfer_case(spun_words: Sequence[str], original: str) -> str:
+    """Give ``original`` the casing pattern of the spun words it replaces."""
+    parts = original.split()
+    letters = [w for w in spun_words if any(c.isalpha() for c in w)]
+    if letters and all(w.isupper() for w in letters) and any(len(w) > 1 for w in letters):
+        return original.upper()
+    if letters and all(w[:1].isupper() for w in letters) and len(letters) > 1:
+        return " ".join(_capitalize(p) if p.islower() or len(p) > 3 else p for p in parts)
+    if spun_words and spun_words[0][:1].isupper():
+        parts[0] = _capitalize(parts[0])
+    return " ".join(parts)
+
+
+def _capitalize(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
+def _merge(text: str, tokens: Sequence[Span], proposals: list[tuple[int, int, list[Option]]], vocabulary: Vocabulary
+           ) -> list[Slot]:
+    """Merge overlapping proposals into slots whose options span the whole stretch."""
+    proposals.sort(key=lambda p: (p[0], p[1]))
+    groups: list[list[tuple[int, int, list[Option]]]] = []
+    group_end = -1
+    for proposal in proposals:
+        if groups and proposal[0] <= group_end:
+            groups[-1].append(proposal)
+            group_end = max(group_end, proposal[1])
+        else:
+            groups.append([proposal])
+            group_end = proposal[1]
+    return [_slot(text, tokens, group, vocabulary) for group in groups]
+
+
+def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, list[Option]]],
+          vocabulary: Vocabulary) -> Slot:
+    first = min(p[0] for p in group)
+    last = max(p[1] for p in group)
+    start, end = tokens[first].start, tokens[last].end
+    spinnable = [vocabulary.spinnable(t.text) for t in tokens[first : last + 1]]
+    options: dict[str, Option] = {}
+    for p_first, p_last, proposal_options in group:
+        before = text[start : tokens[p_first].start]
+        after = text[tokens[p_last].end : end]
+        kept = sum(spinnable[: p_first - first]) + sum(spinnable[p_last - first + 1 :])
+        for option in proposal_options:
+            candidate = Option(before + option.text + after, option.lexical, option.replaced, kept,
+                               option.lexicon)
+            if candidate.text not in options or options[candidate.text].lexical < candidate.lexical:
+                options[candidate.text] = candidate
+    keep = Option(text[start:end], 0.0, 0, sum(spinnable), "")
+    ranked = sorted(options.values(), key=_prior, reverse=True)[: MAX_OPTIONS - 1]
+    return Slot(start, end, text[start:end], (keep, *ranked))
+
+
+def _prior(option: Option) -> float:
+    """Cheap ranking before the model: channel weight times the reading's word frequency."""
+    from wordfreq import zipf_frequency
+
+    frequency = min(zipf_frequency(w, "en") for w in option.text.split()) if option.text.strip() else 0.0
+    return option.lexical + math.log(10) * frequency

@@ -1,0 +1,178 @@
+"""The restorer: text -> tokens -> lattice -> scores -> edits -> restored text.
+
+``Restorer`` loads lexicons at construction and the language model on first need, then
+restores any number of texts. Long inputs are processed a block of paragraphs at a time,
+each block with its own spin-rate estimate, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unspin.decoder import choose_edits, decode_unit, estimate_rho
+from unspin.edits import Edit, Restoration, restoration_from_edits
+from unspin.lattice import Vocabulary, build_lattice
+from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
+from unspin.scorer import Scorer, load_scorer
+from unspin.tokens import Span, split_paragraphs, split_sentences, tokenize
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.5
+BLOCK_CHARACTERS = 20_000  # paragraphs restored (and spin rate estimated) together
+UNIT_MAX_CHARACTERS = 1_200  # longer paragraphs are scored a few sentences at a time
+
+
+@dataclass
+class RestorerSettings:
+    """Everything that determines a restoration, recorded with each result."""
+
+    model: str
+    lexicons: list[str]
+    lexicon_hashes: list[str]
+    threshold: float
+    beam: int = 8
+    link_words: int = 3
+    excluded: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "lexicons": self.lexicons, "lexicon_sha256": self.lexicon_hashes,
+                "threshold": self.threshold, "beam": self.beam}
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    units: list[Span] = field(default_factory=list)
+
+
+class Restorer:
+    """Restores spun text; build once, call :meth:`restore` many times.
+
+    Args:
+        model: hub id or local path of a masked or causal LM; ``None`` uses ``$UNSPIN_MODEL``
+            or the offline default (Gemma-3-270M).
+        lexicons: shipped lexicon names or lexicon file paths; ``None`` uses all shipped ones.
+        threshold: minimum posterior probability for an edit; higher is more precise.
+        exclude: words or phrases never to touch, or a path to a word-list file.
+        scorer: a ready :class:`~unspin.scorer.Scorer` (overrides ``model``).
+        progress: show progress bars (model conversion, long inputs).
+    """
+
+    def __init__(self, model: str | None = None, lexicons: Sequence[str | Path] | None = None,
+                 threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] | str | Path | None = None,
+                 scorer: Scorer | None = None, beam: int = 8, progress: bool = False):
+        names = list(lexicons) if lexicons else list(shipped_lexicons())
+        self.lexicons = [Lexicon.load(name) for name in names]
+        self.vocabulary = Vocabulary.default(_excluded(exclude))
+        self.threshold = threshold
+        self.beam = beam
+        self.progress = progress
+        self._model = model
+        self._scorer = scorer
+        self.settings = RestorerSettings(
+            model=scorer.name if scorer else (model or "default"),
+            lexicons=[lexicon.name for lexicon in self.lexicons],
+            lexicon_hashes=[lexicon.header.sha256 or _file_hash(lexicon.path) for lexicon in self.lexicons],
+            threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded))
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            self._scorer = load_scorer(self._model, progress=self.progress)
+            self.settings.model = self._scorer.name
+        return self._scorer
+
+    def restore(self, text: str, on_block: Callable[[int, int], None] | None = None) -> Restoration:
+        """Restore ``text``; every byte outside an edit is kept."""
+        edits = [edit for block in self._blocks(text) for edit in self._restore_block(text, block)]
+        if on_block:
+            on_block(len(text), len(text))
+        return restoration_from_edits(text, edits, self.settings.as_dict())
+
+    def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
+        """Restore a stream (e.g. a file object) a block of paragraphs at a time, in bounded memory.
+
+        Each yielded restoration covers one block; offsets are relative to that block.
+        """
+        buffer: list[str] = []
+        size = 0
+        for line in lines:
+            buffer.append(line)
+            size += len(line)
+            if size >= BLOCK_CHARACTERS and not line.strip():
+                yield self.restore("".join(buffer))
+                buffer, size = [], 0
+            elif size >= 4 * BLOCK_CHARACTERS:
+                yield self.restore("".join(buffer))
+                buffer, size = [], 0
+        if buffer:
+            yield self.restore("".join(buffer))
+
+    def _blocks(self, text: str) -> Iterator[_Block]:
+        block: _Block | None = None
+        for paragraph in split_paragraphs(text):
+            if block is None:
+                block = _Block(paragraph.start, paragraph.end)
+            block.units.extend(_units(paragraph))
+            block.end = paragraph.end
+            if block.end - block.start >= BLOCK_CHARACTERS:
+                yield block
+                block = None
+        if block is not None:
+            yield block
+
+    def _restore_block(self, text: str, block: _Block) -> list[Edit]:
+        segments, spinnable = [], 0
+        for unit in block.units:
+            tokens = tokenize(unit.text, unit.start)
+            spinnable += sum(1 for t in tokens if self.vocabulary.spinnable(t.text))
+            slots = build_lattice(text, tokens, self.lexicons, self.vocabulary)
+            if slots:
+                segments += decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam,
+                                        self.settings.link_words)
+        if not segments:
+            return []
+        rho = estimate_rho(segments, spinnable)
+        logger.info("block %d-%d: spin rate %.3f over %d words", block.start, block.end, rho, spinnable)
+        return choose_edits(segments, rho, self.threshold)
+
+
+def _units(paragraph: Span) -> list[Span]:
+    """A paragraph, or runs of its sentences when it is too long to score at once."""
+    if len(paragraph.text) <= UNIT_MAX_CHARACTERS:
+        return [paragraph]
+    units: list[Span] = []
+    for sentence in split_sentences(paragraph.text, paragraph.start):
+        if units and sentence.end - units[-1].start <= UNIT_MAX_CHARACTERS:
+            last = units[-1]
+            units[-1] = Span(last.start, sentence.end, "")
+        else:
+            units.append(sentence)
+    source = paragraph.text
+    return [Span(u.start, u.end, source[u.start - paragraph.start : u.end - paragraph.start]) for u in units]
+
+
+def _excluded(exclude: Iterable[str] | str | Path | None) -> frozenset[str]:
+    if exclude is None:
+        return frozenset()
+    if isinstance(exclude, (str, Path)):
+        return frozenset(read_word_list(exclude))
+    return frozenset(word.lower() for word in exclude)
+
+
+def _file_hash(path: Path | None) -> str:
+    if path is None:
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def restore(text: str, **options: Any) -> Restoration:
+    """Restore one text with a fresh :class:`Restorer` (``options`` are its arguments)."""
+    return Restorer(**options).restore(text)

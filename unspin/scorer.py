@@ -1,0 +1,234 @@
+"""Stage 3: language-model scores for the readings of a unit of text.
+
+A unit (a paragraph, or a piece of a long one) is a list of pieces ``[gap, slot, gap,
+slot, ..., gap]``; a slot piece carries its leading white space, so that word-initial
+sub-word tokens stay as the model saw them in training. The decoder asks for the
+log-probability of the text from one slot to another with given readings (plus a short
+window of the following text, which is what tells "finish the war more" from "finish the
+warfare extra").
+
+Two backends share this protocol: a causal LM (prefix computed once per unit and reused
+from a KV cache; only the variant stretch is run again) and a masked LM (pseudo
+log-likelihood of the slot's tokens, masked, in the full context). torch and
+transformers are imported only when a scorer is built.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from unspin.models import ModelError, model_kind, resolve_model_path
+
+logger = logging.getLogger(__name__)
+
+
+class Scorer(Protocol):
+    """Scores readings of the slots of a unit; higher is more likely."""
+
+    name: str
+
+    def prepare(self, pieces: Sequence[str]) -> Any:
+        """Run whatever can be shared by all readings of the unit (``pieces`` as they stand)."""
+
+    def score(self, state: Any, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
+        """Log-score of each reading of slots ``first..last`` (slot indices, 0-based)."""
+
+
+@dataclass
+class _CausalUnit:
+    pieces: list[list[int]]  # token ids of each piece
+    starts: list[int]  # position of each piece's first token (after BOS)
+    cache: list[tuple[Any, Any]]  # per layer (keys, values) of the whole unit
+    first_rows: dict[int, Any]  # slot index -> log-probs of the token that starts the slot
+
+
+class CausalLMScorer:
+    """Scores readings with a causal LM: log P(reading + window | prefix)."""
+
+    def __init__(self, model: Any, tokenizer: Any, name: str = "", window: int = 4, batch_size: int = 32):
+        import torch
+
+        self.torch = torch
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name or getattr(model.config, "_name_or_path", "causal-lm")
+        self.window = window
+        self.batch_size = batch_size
+        self.base = model.base_model
+        self.head = model.get_output_embeddings()
+        self.softcap = getattr(model.config, "final_logit_softcapping", None)
+        bos = tokenizer.bos_token_id
+        self.bos = bos if bos is not None else tokenizer.eos_token_id
+        self.encode = lru_cache(maxsize=131072)(self._encode)
+
+    def _encode(self, text: str) -> tuple[int, ...]:
+        return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else ()
+
+    def _log_probs(self, hidden: Any) -> Any:
+        logits = self.head(hidden).float()
+        if self.softcap:
+            logits = self.torch.tanh(logits / self.softcap) * self.softcap
+        return logits.log_softmax(-1)
+
+    def prepare(self, pieces: Sequence[str]) -> _CausalUnit:
+        torch = self.torch
+        encoded = [list(self.encode(piece)) for piece in pieces]
+        starts, position = [], 1
+        for tokens in encoded:
+            starts.append(position)
+            position += len(tokens)
+        ids = torch.tensor([[self.bos] + [t for tokens in encoded for t in tokens]])
+        with torch.inference_mode():
+            output = self.base(input_ids=ids, use_cache=True)
+            hidden = output.last_hidden_state[0]
+            slot_positions = [starts[i] - 1 for i in range(1, len(pieces), 2)]
+            rows = self._log_probs(hidden[slot_positions]) if slot_positions else None
+        cache = [(layer.keys, layer.values) for layer in output.cache.layers]
+        first_rows = {index: rows[index] for index in range(len(slot_positions))}
+        return _CausalUnit(encoded, starts, cache, first_rows)
+
+    def score(self, state: _CausalUnit, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
+        following = state.pieces[2 * last + 2] if 2 * last + 2 < len(state.pieces) else []
+        window = list(following[: self.window])
+        sequences = []
+        for reading in readings:
+            tokens: list[int] = []
+            for offset, text in enumerate(reading):
+                tokens += self.encode(text)
+                if first + offset < last:
+                    tokens += state.pieces[2 * (first + offset) + 2]
+            sequences.append(tokens + window)
+        prefix = state.starts[2 * first + 1]
+        row = state.first_rows[first]
+        scores = [float(row[s[0]]) if s else 0.0 for s in sequences]
+        for begin in range(0, len(sequences), self.batch_size):
+            batch = sequences[begin : begin + self.batch_size]
+            for index, value in enumerate(self._continuations(state, prefix, batch)):
+                scores[begin + index] += value
+        return scores
+
+    def _continuations(self, state: _CausalUnit, prefix: int, sequences: list[list[int]]) -> list[float]:
+        """Sum of log P(token | prefix, earlier tokens) over each sequence's tokens after the first."""
+        from transformers import DynamicCache
+
+        torch = self.torch
+        length = max(len(s) for s in sequences) - 1
+        if length <= 0:
+            return [0.0] * len(sequences)
+        batch = len(sequences)
+        inputs = torch.full((batch, length), self.bos, dtype=torch.long)
+        for row, tokens in enumerate(sequences):
+            inputs[row, : len(tokens) - 1] = torch.tensor(tokens[:-1])
+        cache = DynamicCache(ddp_cache_data=[
+            (keys[:, :, :prefix].expand(batch, -1, -1, -1), values[:, :, :prefix].expand(batch, -1, -1, -1))
+            for keys, values in state.cache
+        ])
+        with torch.inference_mode():
+            hidden = self.base(input_ids=inputs, cache=cache, use_cache=True).last_hidden_state
+            # Only positions that predict a real token go through the (large) vocabulary head.
+            rows = [r for r, tokens in enumerate(sequences) for _ in range(len(tokens) - 1)]
+            cols = [c for tokens in sequences for c in range(len(tokens) - 1)]
+            targets = torch.tensor([t for tokens in sequences for t in tokens[1:]])
+            log_probs = self._log_probs(hidden[rows, cols]).gather(-1, targets[:, None])[:, 0]
+        totals = [0.0] * batch
+        for row, value in zip(rows, log_probs.tolist()):
+            totals[row] += value
+        return totals
+
+
+@dataclass
+class _MaskedUnit:
+    pieces: list[list[int]]
+
+
+class MaskedLMScorer:
+    """Scores readings with a masked LM: pseudo log-likelihood of each slot's tokens, masked."""
+
+    def __init__(self, model: Any, tokenizer: Any, name: str = "", batch_size: int = 32):
+        import torch
+
+        if tokenizer.mask_token_id is None:
+            raise ModelError("this masked LM's tokenizer has no mask token")
+        self.torch = torch
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name or getattr(model.config, "_name_or_path", "masked-lm")
+        self.batch_size = batch_size
+        self.encode = lru_cache(maxsize=131072)(self._encode)
+        self.max_length = min(getattr(model.config, "max_position_embeddings", 512), 512) - 2
+
+    def _encode(self, text: str) -> tuple[int, ...]:
+        return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else ()
+
+    def prepare(self, pieces: Sequence[str]) -> _MaskedUnit:
+        return _MaskedUnit([list(self.encode(piece)) for piece in pieces])
+
+    def score(self, state: _MaskedUnit, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
+        rows: list[tuple[list[int], list[int], list[int], int]] = []  # ids, masked positions, targets, reading
+        for number, reading in enumerate(readings):
+            pieces = list(state.pieces)
+            for offset, text in enumerate(reading):
+                pieces[2 * (first + offset) + 1] = list(self.encode(text))
+            for offset in range(len(reading)):
+                index = 2 * (first + offset) + 1
+                before = sum(len(p) for p in pieces[:index])
+                span = list(range(before, before + len(pieces[index])))
+                ids = [t for p in pieces for t in p]
+                rows.append((ids, span, pieces[index], number))
+        scores = [0.0] * len(readings)
+        for begin in range(0, len(rows), self.batch_size):
+            for (_, _, _, number), value in zip(rows[begin : begin + self.batch_size],
+                                                self._masked_scores(rows[begin : begin + self.batch_size])):
+                scores[number] += value
+        return scores
+
+    def _masked_scores(self, rows: list[tuple[list[int], list[int], list[int], int]]) -> list[float]:
+        torch, tokenizer = self.torch, self.tokenizer
+        windows = [self._window(ids, span) for ids, span, _, _ in rows]
+        length = max(len(ids) for ids, _ in windows) + 2
+        inputs = torch.full((len(rows), length), tokenizer.pad_token_id or 0, dtype=torch.long)
+        attention = torch.zeros_like(inputs)
+        for row, (ids, span) in enumerate(windows):
+            full = [tokenizer.cls_token_id or tokenizer.bos_token_id] + ids + [
+                tokenizer.sep_token_id or tokenizer.eos_token_id]
+            inputs[row, : len(full)] = torch.tensor(full)
+            attention[row, : len(full)] = 1
+            for position in span:
+                inputs[row, position + 1] = tokenizer.mask_token_id
+        with torch.inference_mode():
+            logits = self.model(input_ids=inputs, attention_mask=attention).logits.float().log_softmax(-1)
+        totals = []
+        for row, ((_, span), (_, _, targets, _)) in enumerate(zip(windows, rows)):
+            totals.append(sum(float(logits[row, p + 1, t]) for p, t in zip(span, targets)))
+        return totals
+
+    def _window(self, ids: list[int], span: list[int]) -> tuple[list[int], list[int]]:
+        """Cut long units around the slot so that they fit the model."""
+        if len(ids) <= self.max_length or not span:
+            return ids, span
+        start = max(0, min(span[0] - self.max_length // 2, len(ids) - self.max_length))
+        return ids[start : start + self.max_length], [p - start for p in span]
+
+
+def load_scorer(model: str | None = None, progress: bool = False, dtype: str = "float32") -> Scorer:
+    """Build the scorer for a hub id or local path; its kind (causal or masked) follows the config."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
+
+    path = resolve_model_path(model, progress=progress)
+    try:
+        config = AutoConfig.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        kind = model_kind(config)
+        loader = AutoModelForMaskedLM if kind == "masked" else AutoModelForCausalLM
+        weights = loader.from_pretrained(path, dtype=getattr(torch, dtype))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"cannot load model {path!r}: {error}") from error
+    name = model or path
+    if kind == "masked":
+        return MaskedLMScorer(weights, tokenizer, name=str(name))
+    return CausalLMScorer(weights, tokenizer, name=str(name))
