@@ -219,7 +219,11 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str = "
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
 
+    from transformers.utils import logging as hf_logging
+
     path = resolve_model_path(model, progress=progress)
+    bars_were_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a 1-second weight load needs no bar of its own
     try:
         config = AutoConfig.from_pretrained(path)
         tokenizer = AutoTokenizer.from_pretrained(path)
@@ -228,6 +232,9 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str = "
         weights = loader.from_pretrained(path, dtype=getattr(torch, dtype))
     except (OSError, ValueError) as error:
         raise ModelError(f"cannot load model {path!r}: {error}") from error
+    finally:
+        if bars_were_enabled:
+            hf_logging.enable_progress_bar()
     name = model or path
     if kind == "masked":
         return MaskedLMScorer(weights, tokenizer, name=str(name))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from nltk.tokenize import RegexpTokenizer
+from functools import lru_cache
+from typing import Any
 
 # Words (with inner hyphens and dots as in "long-range", "U.S."), clitics ("’s", "n't"),
 # numbers with separators, then any other single non-space character.
@@ -21,7 +21,6 @@ _TOKEN_PATTERN = r"""
   | ['’][^\W\d_]+                            # clitics: 's ’re
   | \S                                       # anything else, one char at a time
 """
-_tokenizer = RegexpTokenizer(_TOKEN_PATTERN, flags=re.VERBOSE | re.UNICODE)
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = {
@@ -46,9 +45,17 @@ class Span:
         return self.text[:1].isalpha()
 
 
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    # NLTK takes a quarter of a second to import: only when there is text to tokenise.
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(_TOKEN_PATTERN, flags=re.VERBOSE | re.UNICODE)
+
+
 def tokenize(text: str, offset: int = 0) -> list[Span]:
     """Split ``text`` into word and punctuation tokens with character offsets (shifted by ``offset``)."""
-    return [Span(offset + s, offset + e, text[s:e]) for s, e in _tokenizer.span_tokenize(text)]
+    return [Span(offset + s, offset + e, text[s:e]) for s, e in _tokenizer().span_tokenize(text)]
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:
