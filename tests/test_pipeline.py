@@ -1,0 +1,84 @@
+"""The restorer end to end with a fake unigram LM (decoder logic) and tiny random LMs (plumbing)."""
+
+import pytest
+
+from unspin import Restorer
+from unspin.edits import apply_edits
+
+SPUN = "The White Home official mentioned Thursday that the warfare in Ukraine is nearing its fourth yr."
+ORIGINAL = "The White House official said Thursday that the war in Ukraine is nearing its fourth year."
+
+
+@pytest.fixture
+def restorer(tiny_lexicon, unigram_scorer):
+    return Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer, threshold=0.5)
+
+
+def test_spun_sentence_comes_back(restorer):
+    result = restorer.restore(SPUN)
+    assert result.text == ORIGINAL
+    assert [(e.original, e.replacement) for e in result.edits] == [
+        ("Home", "House"), ("mentioned", "said"), ("warfare", "war"), ("yr", "year")]
+
+
+def test_edits_reapply_to_the_exact_output(restorer):
+    text = "“Trump informed them,” the Related Press mentioned.\r\n\tIts warfare\u00a0— 🙂 yr.\n\n"
+    result = restorer.restore(text)
+    assert apply_edits(text, result.edits) == result.text
+    for edit in result.edits:
+        assert text[edit.start : edit.end] == edit.original
+    assert result.text == "“Trump told them,” the Associated Press said.\r\n\tIts war\u00a0— 🙂 year.\n\n"
+
+
+def test_unspun_text_stays_unspun(restorer):
+    clean = "Putin has made clear that providing Ukraine with Tomahawks would cross a red line."
+    assert restorer.restore(clean).text == clean
+
+
+def test_confidence_and_alternatives(tiny_lexicon, unigram_scorer):
+    unigram_scorer.scores["mentioned"] = -5.0  # a close call: "mentioned" stays a live alternative
+    restorer = Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer, threshold=0.5)
+    edit = restorer.restore(SPUN).edits[1]
+    assert 0.5 <= edit.confidence <= 1.0
+    assert edit.alternatives[0].text == "mentioned"
+    assert edit.confidence + sum(a.confidence for a in edit.alternatives) == pytest.approx(1.0, abs=0.02)
+
+
+def test_threshold_trades_recall_for_precision(tiny_lexicon, unigram_scorer):
+    strict = Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer, threshold=0.999999)
+    assert len(strict.restore(SPUN).edits) < 4
+
+
+def test_phrase_decoded_jointly(tiny_lexicon, unigram_scorer):
+    restorer = Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer)
+    text = "better served with Prolonged Vary Assault Munition missiles."
+    assert restorer.restore(text).text == "better served with Extended Range Attack Munition missiles."
+
+
+def test_blank_input_is_returned_as_is(restorer):
+    for text in ["", "   \n\t\n"]:
+        result = restorer.restore(text)
+        assert result.text == text and result.edits == []
+
+
+def test_streamed_restoration_matches(restorer):
+    text = (SPUN + "\n") * 3
+    blocks = list(restorer.restore_lines(text.splitlines(keepends=True)))
+    assert "".join(b.text for b in blocks) == restorer.restore(text).text
+
+
+def test_settings_are_recorded(restorer, tiny_lexicon):
+    data = restorer.restore(SPUN).to_dict()
+    assert data["model"] == "unigram-fake"
+    assert data["lexicons"] == ["tiny"]
+    assert len(data["lexicon_sha256"][0]) == 64
+
+
+@pytest.mark.parametrize("model_fixture", ["tiny_causal", "tiny_masked"])
+def test_real_scorers_keep_offsets_exact(request, model_fixture, tiny_lexicon):
+    model = request.getfixturevalue(model_fixture)
+    restorer = Restorer(model=str(model), lexicons=[str(tiny_lexicon)], threshold=0.0)
+    text = "Trump informed reporters.\r\nThe White Home official mentioned the warfare this yr. 🙂\n"
+    result = restorer.restore(text)
+    assert apply_edits(text, result.edits) == result.text
+    assert result.text.count("\r\n") == 1 and result.text.endswith("🙂\n")

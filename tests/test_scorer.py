@@ -1,0 +1,60 @@
+"""The scorers against plain forward passes of tiny random models."""
+
+import pytest
+import torch
+from conftest import is_finite, log_softmax_gather
+
+from unspin.scorer import CausalLMScorer, MaskedLMScorer, load_scorer
+
+PIECES = ["The", " White Home", " official", " mentioned", " Thursday that the war ended."]
+
+
+def test_load_scorer_follows_the_config(tiny_causal, tiny_masked):
+    assert isinstance(load_scorer(str(tiny_causal)), CausalLMScorer)
+    assert isinstance(load_scorer(str(tiny_masked)), MaskedLMScorer)
+
+
+def test_causal_score_equals_a_plain_forward_pass(tiny_causal):
+    scorer = load_scorer(str(tiny_causal))
+    state = scorer.prepare(PIECES)
+    readings = [[" White House", " official", " said"], [" White Home", " official", " mentioned"]]
+    # Slots are pieces 1 and 3; score slots 0..1 with the gap piece between them.
+    got = scorer.score(state, 0, 1, [[r[0], r[2]] for r in readings])
+    for reading, value in zip(readings, got):
+        prefix = [scorer.bos] + list(scorer.encode(PIECES[0]))
+        scored = [t for text in reading for t in scorer.encode(text)]
+        window = list(scorer.encode(PIECES[4]))[: scorer.window]
+        ids = prefix + scored + window
+        with torch.inference_mode():
+            logits = scorer.model(input_ids=torch.tensor([ids])).logits[0]
+        positions = range(len(prefix) - 1, len(ids) - 1)
+        expected = sum(log_softmax_gather(logits[list(positions)], ids[len(prefix):]))
+        assert value == pytest.approx(expected, abs=1e-3)
+
+
+def test_causal_batches_agree_with_single_readings(tiny_causal):
+    scorer = load_scorer(str(tiny_causal))
+    state = scorer.prepare(PIECES)
+    readings = [[" White House"], [" White Home"], [" Ashen Residence Building"]]
+    together = scorer.score(state, 0, 0, readings)
+    alone = [scorer.score(state, 0, 0, [r])[0] for r in readings]
+    assert together == pytest.approx(alone, abs=1e-4)
+
+
+def test_masked_score_is_pseudo_log_likelihood(tiny_masked):
+    scorer = load_scorer(str(tiny_masked))
+    state = scorer.prepare(PIECES)
+    value = scorer.score(state, 1, 1, [[" said"]])[0]
+    tokenizer = scorer.tokenizer
+    pieces = [list(scorer.encode(p)) for p in PIECES]
+    pieces[3] = list(scorer.encode(" said"))
+    start = sum(len(p) for p in pieces[:3])
+    ids = [tokenizer.cls_token_id] + [t for p in pieces for t in p] + [tokenizer.sep_token_id]
+    masked = list(ids)
+    for k in range(len(pieces[3])):
+        masked[1 + start + k] = tokenizer.mask_token_id
+    with torch.inference_mode():
+        logits = scorer.model(input_ids=torch.tensor([masked])).logits[0]
+    positions = [1 + start + k for k in range(len(pieces[3]))]
+    assert value == pytest.approx(sum(log_softmax_gather(logits[positions], pieces[3])), abs=1e-3)
+    assert is_finite(value)
