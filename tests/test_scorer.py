@@ -10,12 +10,12 @@ PIECES = ["The", " White Home", " official", " mentioned", " Thursday that the w
 
 
 def test_load_scorer_follows_the_config(tiny_causal, tiny_masked):
-    assert isinstance(load_scorer(str(tiny_causal)), CausalLMScorer)
-    assert isinstance(load_scorer(str(tiny_masked)), MaskedLMScorer)
+    assert isinstance(load_scorer(str(tiny_causal), dtype="float32"), CausalLMScorer)
+    assert isinstance(load_scorer(str(tiny_masked), dtype="float32"), MaskedLMScorer)
 
 
 def test_causal_score_equals_a_plain_forward_pass(tiny_causal):
-    scorer = load_scorer(str(tiny_causal))
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
     state = scorer.prepare(PIECES)
     readings = [[" White House", " official", " said"], [" White Home", " official", " mentioned"]]
     # Slots are pieces 1 and 3; score slots 0..1 with the gap piece between them.
@@ -33,7 +33,7 @@ def test_causal_score_equals_a_plain_forward_pass(tiny_causal):
 
 
 def test_causal_batches_agree_with_single_readings(tiny_causal):
-    scorer = load_scorer(str(tiny_causal))
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
     state = scorer.prepare(PIECES)
     readings = [[" White House"], [" White Home"], [" Ashen Residence Building"]]
     together = scorer.score(state, 0, 0, readings)
@@ -42,7 +42,7 @@ def test_causal_batches_agree_with_single_readings(tiny_causal):
 
 
 def test_masked_score_is_pseudo_log_likelihood(tiny_masked):
-    scorer = load_scorer(str(tiny_masked))
+    scorer = load_scorer(str(tiny_masked), dtype="float32")
     state = scorer.prepare(PIECES)
     value = scorer.score(state, 1, 1, [[" said"]])[0]
     tokenizer = scorer.tokenizer

@@ -18,7 +18,7 @@ from pathlib import Path
 from unspin.lexicon import Lexicon, lexicon_dir
 from unspin.tokens import Span
 
-MAX_OPTIONS = 8  # readings per slot that reach the language model, keep included
+MAX_OPTIONS = 5  # readings per slot that reach the language model, keep included
 
 
 @dataclass(frozen=True)

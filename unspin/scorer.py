@@ -68,11 +68,19 @@ class CausalLMScorer:
     def _encode(self, text: str) -> tuple[int, ...]:
         return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else ()
 
-    def _log_probs(self, hidden: Any) -> Any:
+    def _logits(self, hidden: Any) -> Any:
         logits = self.head(hidden).float()
         if self.softcap:
             logits = self.torch.tanh(logits / self.softcap) * self.softcap
-        return logits.log_softmax(-1)
+        return logits
+
+    def _log_probs(self, hidden: Any) -> Any:
+        return self._logits(hidden).log_softmax(-1)
+
+    def _target_log_probs(self, hidden: Any, targets: Any) -> Any:
+        """log P(target) at each position, without materialising a second vocabulary-sized tensor."""
+        logits = self._logits(hidden)
+        return logits.gather(-1, targets[:, None])[:, 0] - logits.logsumexp(-1)
 
     def prepare(self, pieces: Sequence[str]) -> _CausalUnit:
         torch = self.torch
@@ -133,7 +141,7 @@ class CausalLMScorer:
             rows = [r for r, tokens in enumerate(sequences) for _ in range(len(tokens) - 1)]
             cols = [c for tokens in sequences for c in range(len(tokens) - 1)]
             targets = torch.tensor([t for tokens in sequences for t in tokens[1:]])
-            log_probs = self._log_probs(hidden[rows, cols]).gather(-1, targets[:, None])[:, 0]
+            log_probs = self._target_log_probs(hidden[rows, cols], targets)
         totals = [0.0] * batch
         for row, value in zip(rows, log_probs.tolist()):
             totals[row] += value
@@ -214,7 +222,18 @@ class MaskedLMScorer:
         return ids[start : start + self.max_length], [p - start for p in span]
 
 
-def load_scorer(model: str | None = None, progress: bool = False, dtype: str = "float32") -> Scorer:
+def default_dtype() -> str:
+    """bfloat16 where the CPU multiplies it natively (AVX512-BF16/AMX: 2-4x faster), else float32."""
+    import torch
+
+    try:
+        native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    except AttributeError:  # older torch: stay exact
+        native = False
+    return "bfloat16" if native else "float32"
+
+
+def load_scorer(model: str | None = None, progress: bool = False, dtype: str | None = None) -> Scorer:
     """Build the scorer for a hub id or local path; its kind (causal or masked) follows the config."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
@@ -229,7 +248,7 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str = "
         tokenizer = AutoTokenizer.from_pretrained(path)
         kind = model_kind(config)
         loader = AutoModelForMaskedLM if kind == "masked" else AutoModelForCausalLM
-        weights = loader.from_pretrained(path, dtype=getattr(torch, dtype))
+        weights = loader.from_pretrained(path, dtype=getattr(torch, dtype or default_dtype()))
     except (OSError, ValueError) as error:
         raise ModelError(f"cannot load model {path!r}: {error}") from error
     finally:
