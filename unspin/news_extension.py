@@ -1,0 +1,68 @@
+"""The rule that extends the mined ``news`` lexicon with thesaurus swaps that behave like it.
+
+The mined swaps show how a news spinner works: it replaces a *frequent* content word
+("said", "war", "told") by a thesaurus synonym of the same part of speech that is
+*less frequent* than it ("mentioned", "warfare", "informed"). The rule takes exactly
+those thesaurus pairs for the most frequent English content words, keeps a few per word,
+re-inflects them, and gives them a weight below any mined count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lemminflect import getAllLemmas
+from wordfreq import top_n_list, zipf_frequency
+
+from unspin.lexicon import LexiconEntry
+from unspin.relatedness import Relatedness
+
+TOP_ORIGINALS = 1000      # originals: the most frequent English words ...
+FUNCTION_WORDS = 100      # ... less the very most frequent (function words)
+MIN_GAP = 0.5             # the substitute is at least this much rarer (Zipf scale) ...
+MIN_ZIPF = 3.5            # ... yet still a common word
+PER_ORIGINAL = 1          # the most frequent substitutes that qualify, per original
+WEIGHT = 0.25             # count-weight of an extension entry (mined counts are >= 1)
+_CONTENT = {"NOUN", "VERB", "ADJ", "ADV"}
+
+EXTENSION_RULE = (
+    f"thesaurus pairs (original -> substitute) where the original is one of the {TOP_ORIGINALS} most "
+    f"frequent English words (wordfreq) but not of the top {FUNCTION_WORDS}, a lemma of a content part of "
+    f"speech; the substitute is a single word sharing that part of speech, with Zipf frequency >= {MIN_ZIPF} "
+    f"and at least {MIN_GAP} below the original's; the {PER_ORIGINAL} most frequent such substitute(s) per "
+    f"original, with their inflections; weight {WEIGHT} (below every mined count)"
+)
+
+
+def _content_pos(word: str) -> set[str]:
+    """Content parts of speech for which ``word`` is its own lemma."""
+    return {upos for upos, lemmas in getAllLemmas(word).items() if upos in _CONTENT and word in lemmas}
+
+
+def _substitutes(original: str, relatedness: Relatedness) -> list[str]:
+    pos = _content_pos(original)
+    ceiling = zipf_frequency(original, "en") - MIN_GAP
+    found = []
+    for word in relatedness.neighbours(original):
+        if not word.isalpha() or not pos & set(getAllLemmas(word)):
+            continue
+        zipf = zipf_frequency(word, "en")
+        if MIN_ZIPF <= zipf <= ceiling:
+            found.append((-zipf, word))
+    return [word for _, word in sorted(found)[:PER_ORIGINAL]]
+
+
+def thesaurus_extension(mined: Sequence[LexiconEntry], relatedness: Relatedness) -> list[LexiconEntry]:
+    """Extension entries (spun substitute -> original) by :data:`EXTENSION_RULE`, none already mined."""
+    from unspin.learn import _inflections
+
+    known = {(e.spun, e.original) for e in mined}
+    frequent = top_n_list("en", TOP_ORIGINALS)[FUNCTION_WORDS:]
+    originals = [w for w in frequent if w.isalpha() and _content_pos(w)]
+    entries: dict[tuple[str, str], LexiconEntry] = {}
+    for original in originals:
+        for spun in _substitutes(original, relatedness):
+            for s, o in [(spun, original), *_inflections(spun, original)]:
+                if (s, o) not in known:
+                    entries.setdefault((s, o), LexiconEntry(s, o, WEIGHT, "thesaurus extension"))
+    return list(entries.values())
