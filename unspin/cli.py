@@ -86,6 +86,7 @@ def lexicon_build(
     spun: str = typer.Option(None, "--spun", help="news: spun text (file or folder)."),
     orig: str = typer.Option(None, "--orig", help="news: original text (same names)."),
     pps: str = typer.Option(None, "--pps", help="tortured: the PPS list (default ../shared/data/...)."),
+    extend: bool = typer.Option(False, "--extend", help="news: add the thesaurus extension rule's swaps."),
 ) -> None:
     """Build a lexicon from its sources; the same inputs give a byte-identical file."""
     from pathlib import Path
@@ -94,7 +95,9 @@ def lexicon_build(
     from unspin.lexicon_build import build_lexicon
 
     given = {"spun": spun, "orig": orig, "pps": pps}
-    options = {key: Path(value) for key, value in given.items() if value is not None}
+    options: dict = {key: Path(value) for key, value in given.items() if value is not None}
+    if extend:
+        options["extend"] = True
     try:
         path = build_lexicon(source, Path(output), **options)
     except (LexiconError, OSError) as error:

@@ -3,15 +3,18 @@
 For each unit the decoder picks readings O of the slots that maximise
 ``log P_LM(O in context) + log P(spun | O)``. Slots closer than a few words interact
 ("Prolonged Vary Assault Munition"), so they form one segment decoded jointly with a beam.
-The channel depends on the document's spin rate ``rho``, which is estimated from the
-document itself by expectation-maximisation over the scored hypotheses: the language-model
-scores do not depend on ``rho``, so re-estimating it costs no model calls.
+The channel depends on the rate at which the document's spinner applies each lexicon
+(``rates``: a heavy content-farm spinner applies its learned mapping to almost every word
+it knows; a thesaurus proposes far more than any spinner uses). The rates are estimated
+from the document itself by expectation-maximisation over the scored hypotheses: the
+language-model scores do not depend on them, so re-estimating costs no model calls.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,9 +23,9 @@ from unspin.lattice import Slot
 from unspin.scorer import Scorer
 
 _WORD = re.compile(r"\w+")
-RHO_START = 0.15
-RHO_PRIOR = (1.0, 20.0)  # Beta prior pseudo-counts (spun, kept): a few percent until evidence says more
-RHO_BOUNDS = (0.002, 0.5)
+RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)
+RHO_PRIOR = (2.0, 8.0)  # Beta prior pseudo-counts (spun, kept): 20% until ten words of evidence say more
+RHO_BOUNDS = (0.002, 0.9)
 
 
 @dataclass
@@ -33,20 +36,25 @@ class Segment:
     hypotheses: list[tuple[int, ...]]
     lm_scores: list[float]
 
-    def totals(self, rho: float) -> list[float]:
-        return [lm + sum(slot.options[c].channel(rho) for slot, c in zip(self.slots, h))
+    def totals(self, rates: dict[str, float]) -> list[float]:
+        return [lm + sum(slot.channel(c, rates) for slot, c in zip(self.slots, h))
                 for h, lm in zip(self.hypotheses, self.lm_scores)]
 
-    def posteriors(self, rho: float) -> list[float]:
-        totals = self.totals(rho)
+    def posteriors(self, rates: dict[str, float]) -> list[float]:
+        totals = self.totals(rates)
         top = max(totals)
         weights = [math.exp(t - top) for t in totals]
         norm = sum(weights)
         return [w / norm for w in weights]
 
-    def expected_replacements(self, rho: float) -> float:
-        return sum(p * sum(slot.options[c].replaced for slot, c in zip(self.slots, h))
-                   for p, h in zip(self.posteriors(rho), self.hypotheses))
+    def expected_replacements(self, rates: dict[str, float]) -> dict[str, float]:
+        """Expected number of units replaced from each lexicon."""
+        expected: dict[str, float] = defaultdict(float)
+        for p, h in zip(self.posteriors(rates), self.hypotheses):
+            for slot, c in zip(self.slots, h):
+                if slot.options[c].replaced:
+                    expected[slot.options[c].lexicon] += p * slot.options[c].replaced
+        return expected
 
 
 def unit_pieces(text: str, start: int, end: int, slots: Sequence[Slot]) -> tuple[list[str], list[str]]:
@@ -106,25 +114,38 @@ def decode_unit(scorer: Scorer, text: str, start: int, end: int, slots: Sequence
     return segments
 
 
-def estimate_rho(segments: Sequence[Segment], spinnable_words: int, iterations: int = 30) -> float:
-    """The document's spin rate: EM over the scored hypotheses, with a Beta prior."""
-    rho = RHO_START
+def estimate_rates(segments: Sequence[Segment], iterations: int = 30) -> dict[str, float]:
+    """Each lexicon's spin rate in this document: EM over the scored hypotheses, Beta prior.
+
+    The rate of lexicon L is the expected number of units replaced from L over the number
+    of spinnable words in slots where L proposes something.
+    """
+    exposure: dict[str, float] = defaultdict(float)
+    for segment in segments:
+        for slot in segment.slots:
+            for name in slot.lexicons:
+                exposure[name] += max(slot.keep.kept, 1)
+    rates = {name: RHO_START for name in exposure}
     prior_spun, prior_kept = RHO_PRIOR
     for _ in range(iterations):
-        expected = sum(segment.expected_replacements(rho) for segment in segments)
-        updated = (expected + prior_spun) / (max(spinnable_words, 1) + prior_spun + prior_kept)
-        updated = min(max(updated, RHO_BOUNDS[0]), RHO_BOUNDS[1])
-        if abs(updated - rho) < 1e-5:
-            return updated
-        rho = updated
-    return rho
+        expected: dict[str, float] = defaultdict(float)
+        for segment in segments:
+            for name, value in segment.expected_replacements(rates).items():
+                expected[name] += value
+        updated = {name: min(max((expected[name] + prior_spun) / (exposure[name] + prior_spun + prior_kept),
+                                 RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
+        converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in rates)
+        rates = updated
+        if converged:
+            break
+    return rates
 
 
-def choose_edits(segments: Sequence[Segment], rho: float, threshold: float) -> list[Edit]:
+def choose_edits(segments: Sequence[Segment], rates: dict[str, float], threshold: float) -> list[Edit]:
     """The best reading of each segment, kept as edits where their posterior reaches ``threshold``."""
     edits: list[Edit] = []
     for segment in segments:
-        posteriors = segment.posteriors(rho)
+        posteriors = segment.posteriors(rates)
         best = max(range(len(posteriors)), key=posteriors.__getitem__)
         for position, slot in enumerate(segment.slots):
             marginals = [0.0] * len(slot.options)

@@ -25,10 +25,11 @@ MAX_OPTIONS = 5  # readings per slot that reach the language model, keep include
 class Option:
     """One reading of a slot and its channel terms.
 
-    The channel log-probability of the reading, for a document spin rate ``rho``, is
-    ``lexical + replaced * log(rho) + kept * log(1 - rho)``: ``lexical`` sums
-    log P(spun | original) over the replaced units, ``replaced`` counts them and ``kept``
-    counts the spinnable words of the slot left as they are.
+    The channel log-probability of the reading is ``lexical + replaced * log(rho) +
+    kept * log(1 - keep_rho)``: ``lexical`` sums log P(spun | original) over the replaced
+    units, ``replaced`` counts them and ``kept`` counts the spinnable words of the slot left
+    as they are; ``rho`` is the rate at which the document's spinner applies this option's
+    lexicon and ``keep_rho`` the highest rate among the lexicons that propose anything here.
     """
 
     text: str
@@ -37,8 +38,9 @@ class Option:
     kept: int
     lexicon: str = ""
 
-    def channel(self, rho: float) -> float:
-        return self.lexical + self.replaced * math.log(rho) + self.kept * math.log1p(-rho)
+    def channel(self, rho: float, keep_rho: float | None = None) -> float:
+        keep_rho = rho if keep_rho is None else keep_rho
+        return self.lexical + self.replaced * math.log(rho) + self.kept * math.log1p(-keep_rho)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ class Slot:
     @property
     def keep(self) -> Option:
         return self.options[0]
+
+    @property
+    def lexicons(self) -> frozenset[str]:
+        """The lexicons that propose a reading here."""
+        return frozenset(option.lexicon for option in self.options[1:])
+
+    def channel(self, choice: int, rates: dict[str, float]) -> float:
+        """Channel log-probability of reading ``choice`` under per-lexicon spin rates."""
+        keep_rho = max(rates[name] for name in self.lexicons)
+        option = self.options[choice]
+        return option.channel(rates[option.lexicon] if option.replaced else keep_rho, keep_rho)
 
 
 @dataclass

@@ -238,11 +238,15 @@ def read_text_pairs(spun: Path, original: Path) -> list[tuple[str, str]]:
     raise FileNotFoundError(f"need two files or two folders: {spun}, {original}")
 
 
-def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | None = None) -> Path:
-    """Mine the shipped ``news`` lexicon from the seed pair and extend it with thesaurus swaps.
+def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | None = None,
+                       extend: bool = False) -> Path:
+    """Mine the shipped ``news`` lexicon from the seed pair, optionally extended with thesaurus swaps.
 
     Relatedness comes from ``thesaurus`` (default ``lexicons/thesaurus.tsv.xz`` if present),
     else Moby; the extension rule is in :func:`unspin.news_extension.thesaurus_extension`.
+    The shipped file is built without the extension: its swaps (e.g. "trump" -> "means") did
+    not behave like the spinner, and the thesaurus lexicon already proposes them with
+    diffuse weights, which is what they deserve.
     """
     from unspin.lexicon import lexicon_dir
     from unspin.news_extension import EXTENSION_RULE, thesaurus_extension
@@ -252,8 +256,8 @@ def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | N
     relatedness = default_relatedness(thesaurus)
     pairs = read_text_pairs(Path(spun), Path(orig))
     mined = learn_entries(pairs, relatedness)
-    extension = thesaurus_extension(mined, relatedness) if relatedness is not None else []
+    extension = thesaurus_extension(mined, relatedness) if extend and relatedness is not None else []
     source = (f"mined by unspin.learn from {Path(spun).name} (spun) vs {Path(orig).name} (edited copy of the "
               f"same story); {len(extension)} entries added by the extension rule")
     return learn_lexicon(pairs, Path(output), "news", source, relatedness, extra_entries=extension,
-                         extra_header={"extension": EXTENSION_RULE})
+                         extra_header={"extension": EXTENSION_RULE if extend else "none"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unspin.decoder import choose_edits, decode_unit, estimate_rho
+from unspin.decoder import choose_edits, decode_unit, estimate_rates
 from unspin.edits import Edit, Restoration, restoration_from_edits
 from unspin.lattice import Vocabulary, build_lattice
 from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
@@ -36,7 +36,7 @@ class RestorerSettings:
     lexicons: list[str]
     lexicon_hashes: list[str]
     threshold: float
-    beam: int = 4
+    beam: int = 8
     link_words: int = 3
     excluded: int = 0
 
@@ -67,7 +67,7 @@ class Restorer:
 
     def __init__(self, model: str | None = None, lexicons: Sequence[str | Path] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] | str | Path | None = None,
-                 scorer: Scorer | None = None, beam: int = 4, progress: bool = False):
+                 scorer: Scorer | None = None, beam: int = 8, progress: bool = False):
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
@@ -129,19 +129,19 @@ class Restorer:
             yield block
 
     def _restore_block(self, text: str, block: _Block) -> list[Edit]:
-        segments, spinnable = [], 0
+        segments = []
         for unit in block.units:
             tokens = tokenize(unit.text, unit.start)
-            spinnable += sum(1 for t in tokens if self.vocabulary.spinnable(t.text))
             slots = build_lattice(text, tokens, self.lexicons, self.vocabulary)
             if slots:
                 segments += decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam,
                                         self.settings.link_words)
         if not segments:
             return []
-        rho = estimate_rho(segments, spinnable)
-        logger.info("block %d-%d: spin rate %.3f over %d words", block.start, block.end, rho, spinnable)
-        return choose_edits(segments, rho, self.threshold)
+        rates = estimate_rates(segments)
+        logger.info("block %d-%d: spin rates %s", block.start, block.end,
+                    ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates.items())))
+        return choose_edits(segments, rates, self.threshold)
 
 
 def _units(paragraph: Span) -> list[Span]:
