@@ -57,20 +57,22 @@ class Segment:
         return expected
 
 
-def unit_pieces(text: str, start: int, end: int, slots: Sequence[Slot]) -> tuple[list[str], list[str]]:
+def unit_pieces(text: str, start: int, end: int, slots: Sequence[Slot], context: Sequence[int] | None = None
+                ) -> tuple[list[str], list[str]]:
     """Cut ``text[start:end]`` into ``[gap, slot, gap, ..., gap]`` pieces.
 
     Each slot piece takes the white space before it; returns the pieces and, per slot,
-    that leading white space (prepended to every reading of the slot).
+    that leading white space (prepended to every reading of the slot). ``context`` gives
+    the reading each slot shows as context to the others (default: the text as it is).
     """
     pieces, leads, position = [], [], start
-    for slot in slots:
+    for index, slot in enumerate(slots):
         cut = slot.start
         while cut > position and text[cut - 1] in " \t\u00a0":
             cut -= 1
         pieces.append(text[position:cut])
         leads.append(text[cut : slot.start])
-        pieces.append(text[cut : slot.end])
+        pieces.append(leads[-1] + slot.options[context[index] if context else 0].text)
         position = slot.end
     pieces.append(text[position:end])
     return pieces, leads
@@ -89,11 +91,16 @@ def segment_slots(pieces: Sequence[str], slot_count: int, link_words: int) -> li
 
 
 def decode_unit(scorer: Scorer, text: str, start: int, end: int, slots: Sequence[Slot], beam: int,
-                link_words: int) -> list[Segment]:
-    """Score the hypotheses of every segment of one unit with the language model."""
+                link_words: int, context: Sequence[int] | None = None) -> list[Segment]:
+    """Score the hypotheses of every segment of one unit with the language model.
+
+    With ``context`` (a reading per slot, e.g. a first pass's best), each segment is scored
+    with the other segments shown in those readings: a spun neighbourhood misleads a
+    language model ("its fourth yr" reads fine after "the warfare"; not after "the war").
+    """
     if not slots:
         return []
-    pieces, leads = unit_pieces(text, start, end, slots)
+    pieces, leads = unit_pieces(text, start, end, slots, context)
     state = scorer.prepare(pieces)
     segments = []
     for first, last in segment_slots(pieces, len(slots), link_words):
@@ -139,6 +146,15 @@ def estimate_rates(segments: Sequence[Segment], iterations: int = 30) -> dict[st
         if converged:
             break
     return rates
+
+
+def best_readings(segments: Sequence[Segment], rates: dict[str, float]) -> list[int]:
+    """The most likely reading of every slot, segment by segment, in slot order."""
+    readings: list[int] = []
+    for segment in segments:
+        totals = segment.totals(rates)
+        readings += segment.hypotheses[max(range(len(totals)), key=totals.__getitem__)]
+    return readings
 
 
 def choose_edits(segments: Sequence[Segment], rates: dict[str, float], threshold: float) -> list[Edit]:

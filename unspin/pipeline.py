@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unspin.decoder import choose_edits, decode_unit, estimate_rates
+from unspin.decoder import best_readings, choose_edits, decode_unit, estimate_rates
 from unspin.edits import Edit, Restoration, restoration_from_edits
 from unspin.lattice import Vocabulary, build_lattice
 from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
@@ -129,19 +129,41 @@ class Restorer:
             yield block
 
     def _restore_block(self, text: str, block: _Block) -> list[Edit]:
-        segments = []
+        units = []
         for unit in block.units:
-            tokens = tokenize(unit.text, unit.start)
-            slots = build_lattice(text, tokens, self.lexicons, self.vocabulary)
+            slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary)
             if slots:
-                segments += decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam,
-                                        self.settings.link_words)
-        if not segments:
+                units.append((unit, slots))
+        if not units:
             return []
+        segments = self._decode(text, units, [None] * len(units))
         rates = estimate_rates(segments)
+        # Second pass where the first changed anything: each segment rescored with the
+        # others restored, since spun context misleads the language model.
+        contexts = self._first_pass_readings(units, segments, rates)
+        if any(any(context) for context in contexts):
+            segments = self._decode(text, units, contexts)
+            rates = estimate_rates(segments)
         logger.info("block %d-%d: spin rates %s", block.start, block.end,
                     ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates.items())))
         return choose_edits(segments, rates, self.threshold)
+
+    def _decode(self, text: str, units: list[tuple[Span, list]], contexts: list) -> list:
+        segments = []
+        for (unit, slots), context in zip(units, contexts):
+            segments += decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam,
+                                    self.settings.link_words, context)
+        return segments
+
+    @staticmethod
+    def _first_pass_readings(units: list[tuple[Span, list]], segments: list, rates: dict[str, float]
+                             ) -> list[list[int]]:
+        readings = best_readings(segments, rates)
+        contexts, position = [], 0
+        for _, slots in units:
+            contexts.append(readings[position : position + len(slots)])
+            position += len(slots)
+        return contexts
 
 
 def _units(paragraph: Span) -> list[Span]:
