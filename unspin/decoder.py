@@ -78,12 +78,16 @@ def unit_pieces(text: str, start: int, end: int, slots: Sequence[Slot], context:
     return pieces, leads
 
 
+MAX_SEGMENT_SLOTS = 4  # longer chains are cut; the second pass still shows each piece the others
+
+
 def segment_slots(pieces: Sequence[str], slot_count: int, link_words: int) -> list[tuple[int, int]]:
     """Group slots whose gap holds fewer than ``link_words`` words; returns (first, last) pairs."""
     groups: list[tuple[int, int]] = []
     for index in range(slot_count):
         gap = pieces[2 * index]
-        if groups and index > 0 and len(_WORD.findall(gap)) < link_words:
+        if (groups and index > 0 and len(_WORD.findall(gap)) < link_words
+                and index - groups[-1][0] < MAX_SEGMENT_SLOTS):
             groups[-1] = (groups[-1][0], index)
         else:
             groups.append((index, index))
@@ -91,19 +95,28 @@ def segment_slots(pieces: Sequence[str], slot_count: int, link_words: int) -> li
 
 
 def decode_unit(scorer: Scorer, text: str, start: int, end: int, slots: Sequence[Slot], beam: int,
-                link_words: int, context: Sequence[int] | None = None) -> list[Segment]:
+                link_words: int, context: Sequence[int] | None = None,
+                previous: Sequence[Segment] | None = None) -> list[Segment]:
     """Score the hypotheses of every segment of one unit with the language model.
 
     With ``context`` (a reading per slot, e.g. a first pass's best), each segment is scored
     with the other segments shown in those readings: a spun neighbourhood misleads a
     language model ("its fourth yr" reads fine after "the warfare"; not after "the war").
+    Segments whose preceding readings did not change are taken from ``previous`` as they are.
     """
     if not slots:
         return []
     pieces, leads = unit_pieces(text, start, end, slots, context)
+    groups = segment_slots(pieces, len(slots), link_words)
+    changed_before = [any(context[:first]) if context else True for first, _ in groups]
+    if previous is not None and not any(changed_before):
+        return list(previous)
     state = scorer.prepare(pieces)
     segments = []
-    for first, last in segment_slots(pieces, len(slots), link_words):
+    for number, (first, last) in enumerate(groups):
+        if previous is not None and not changed_before[number]:
+            segments.append(previous[number])
+            continue
         hypotheses: list[tuple[int, ...]] = [()]
         scores: list[float] = [0.0]
         for index in range(first, last + 1):

@@ -19,6 +19,10 @@ from unspin.lexicon import Lexicon, lexicon_dir
 from unspin.tokens import Span
 
 MAX_OPTIONS = 5  # readings per slot that reach the language model, keep included
+# A thesaurus proposes every synonym; spinners swap a word for one about as common or rarer
+# ("said" -> "mentioned"), so a diffuse lexicon's original may be at most this much rarer
+# (Zipf units) than the spun word it would explain.
+FREQUENCY_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -113,14 +117,25 @@ def _propose(span: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Voca
     key = " ".join(w.lower().replace("’", "'") for w in words)
     found: dict[str, Option] = {}
     for lexicon in lexicons:
+        floor = _zipf(key) - FREQUENCY_MARGIN if lexicon.header.weights == "probability" else -1.0
         for candidate in lexicon.candidates(key):
-            _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary)
+            if _zipf(candidate.original) >= floor:
+                _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary)
         for lemma_key, tag, position in _lemma_keys(words):
             for candidate in lexicon.candidates(lemma_key):
                 inflected = _inflect_phrase(candidate.original, tag, position)
-                if inflected:
+                if inflected and _zipf(inflected) >= floor:
                     _add(found, inflected, candidate.channel, lexicon.name, words, vocabulary)
     return list(found.values())
+
+
+@lru_cache(maxsize=262144)
+def _zipf(phrase: str) -> float:
+    """Word frequency of a phrase: that of its rarest word (Zipf scale, 0 for unknown)."""
+    from wordfreq import zipf_frequency
+
+    words = phrase.lower().split()
+    return min(zipf_frequency(w, "en") for w in words) if words else 0.0
 
 
 def _add(found: dict[str, Option], original: str, channel: float, lexicon: str, words: Sequence[str],
@@ -237,7 +252,4 @@ def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, list[Op
 
 def _prior(option: Option) -> float:
     """Cheap ranking before the model: channel weight times the reading's word frequency."""
-    from wordfreq import zipf_frequency
-
-    frequency = min(zipf_frequency(w, "en") for w in option.text.split()) if option.text.strip() else 0.0
-    return option.lexical + math.log(10) * frequency
+    return option.lexical + math.log(10) * _zipf(option.text)

@@ -37,7 +37,7 @@ class RestorerSettings:
     lexicon_hashes: list[str]
     threshold: float
     beam: int = 8
-    link_words: int = 3
+    link_words: int = 1  # only adjacent slots are decoded jointly
     excluded: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -136,34 +136,30 @@ class Restorer:
                 units.append((unit, slots))
         if not units:
             return []
-        segments = self._decode(text, units, [None] * len(units))
-        rates = estimate_rates(segments)
-        # Second pass where the first changed anything: each segment rescored with the
-        # others restored, since spun context misleads the language model.
-        contexts = self._first_pass_readings(units, segments, rates)
+        per_unit = self._decode(text, units, [None] * len(units), None)
+        rates = estimate_rates([s for segments in per_unit for s in segments])
+        # Second pass: each segment after a first-pass change is rescored with the earlier
+        # ones restored, since spun context misleads the language model.
+        contexts = self._first_pass_readings(units, per_unit, rates)
         if any(any(context) for context in contexts):
-            segments = self._decode(text, units, contexts)
-            rates = estimate_rates(segments)
+            per_unit = self._decode(text, units, contexts, per_unit)
+            rates = estimate_rates([s for segments in per_unit for s in segments])
+        segments = [s for unit_segments in per_unit for s in unit_segments]
         logger.info("block %d-%d: spin rates %s", block.start, block.end,
                     ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates.items())))
         return choose_edits(segments, rates, self.threshold)
 
-    def _decode(self, text: str, units: list[tuple[Span, list]], contexts: list) -> list:
-        segments = []
-        for (unit, slots), context in zip(units, contexts):
-            segments += decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam,
-                                    self.settings.link_words, context)
-        return segments
+    def _decode(self, text: str, units: list[tuple[Span, list]], contexts: list, previous: list | None
+                ) -> list[list]:
+        """Segments of each unit (a list per unit)."""
+        return [decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam, self.settings.link_words,
+                            context, previous[number] if previous else None)
+                for number, ((unit, slots), context) in enumerate(zip(units, contexts))]
 
     @staticmethod
-    def _first_pass_readings(units: list[tuple[Span, list]], segments: list, rates: dict[str, float]
+    def _first_pass_readings(units: list[tuple[Span, list]], per_unit: list[list], rates: dict[str, float]
                              ) -> list[list[int]]:
-        readings = best_readings(segments, rates)
-        contexts, position = [], 0
-        for _, slots in units:
-            contexts.append(readings[position : position + len(slots)])
-            position += len(slots)
-        return contexts
+        return [best_readings(segments, rates) for segments in per_unit]
 
 
 def _units(paragraph: Span) -> list[Span]:
