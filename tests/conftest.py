@@ -61,6 +61,9 @@ class UnigramScorer:
         return [sum(self.scores.get(word.lower().strip(".,"), self.default)
                     for text in reading for word in text.split()) for reading in readings]
 
+    def score_batch(self, state, requests):
+        return [self.score(state, first, last, readings) for first, last, readings in requests]
+
 
 @pytest.fixture
 def unigram_scorer() -> UnigramScorer:

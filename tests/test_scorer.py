@@ -58,3 +58,14 @@ def test_masked_score_is_pseudo_log_likelihood(tiny_masked):
     positions = [1 + start + k for k in range(len(pieces[3]))]
     assert value == pytest.approx(sum(log_softmax_gather(logits[positions], pieces[3])), abs=1e-3)
     assert is_finite(value)
+
+
+def test_rows_with_different_prefixes_share_a_batch(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    state = scorer.prepare(PIECES)
+    requests = [(0, 0, [[" White House"], [" White Home"]]), (1, 1, [[" said"], [" mentioned"]]),
+                (0, 1, [[" White House", " said"]])]
+    together = scorer.score_batch(state, requests)
+    alone = [[scorer.score(state, first, last, [r])[0] for r in readings] for first, last, readings in requests]
+    for got, expected in zip(together, alone):
+        assert got == pytest.approx(expected, abs=1e-4)

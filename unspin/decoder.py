@@ -112,26 +112,29 @@ def decode_unit(scorer: Scorer, text: str, start: int, end: int, slots: Sequence
     if previous is not None and not any(changed_before):
         return list(previous)
     state = scorer.prepare(pieces)
-    segments = []
-    for number, (first, last) in enumerate(groups):
-        if previous is not None and not changed_before[number]:
-            segments.append(previous[number])
-            continue
-        hypotheses: list[tuple[int, ...]] = [()]
-        scores: list[float] = [0.0]
-        for index in range(first, last + 1):
-            slot = slots[index]
-            expanded = [h + (c,) for h in hypotheses for c in range(len(slot.options))]
-            readings = [[leads[first + k] + slots[first + k].options[c].text for k, c in enumerate(h)]
-                        for h in expanded]
-            lm = scorer.score(state, first, index, readings)
+    todo = [number for number in range(len(groups)) if previous is None or changed_before[number]]
+    beams: dict[int, tuple[list[tuple[int, ...]], list[float]]] = {number: ([()], [0.0]) for number in todo}
+    # Depth by depth, the expansions of every segment go to the model in one batch.
+    for depth in range(max((groups[n][1] - groups[n][0] + 1 for n in todo), default=0)):
+        active = [n for n in todo if groups[n][0] + depth <= groups[n][1]]
+        expansions = {}
+        for number in active:
+            first = groups[number][0]
+            expansions[number] = [h + (c,) for h in beams[number][0]
+                                  for c in range(len(slots[first + depth].options))]
+        requests = [(groups[n][0], groups[n][0] + depth,
+                     [[leads[groups[n][0] + k] + slots[groups[n][0] + k].options[c].text for k, c in enumerate(h)]
+                      for h in expansions[n]]) for n in active]
+        for number, lm in zip(active, scorer.score_batch(state, requests)):
+            first, last = groups[number]
+            expanded = expansions[number]
             ranked = sorted(range(len(expanded)), key=lambda i: -(lm[i] + sum(
                 slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(expanded[i]))))
-            kept = ranked[:beam] if index < last else ranked
-            hypotheses = [expanded[i] for i in kept]
-            scores = [lm[i] for i in kept]
-        segments.append(Segment(list(slots[first : last + 1]), hypotheses, scores))
-    return segments
+            kept = ranked[:beam] if first + depth < last else ranked
+            beams[number] = ([expanded[i] for i in kept], [lm[i] for i in kept])
+    return [previous[number] if number not in beams else
+            Segment(list(slots[first : last + 1]), *beams[number])
+            for number, (first, last) in enumerate(groups)]
 
 
 def estimate_rates(segments: Sequence[Segment], iterations: int = 30) -> dict[str, float]:

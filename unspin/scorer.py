@@ -37,6 +37,12 @@ class Scorer(Protocol):
     def score(self, state: Any, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
         """Log-score of each reading of slots ``first..last`` (slot indices, 0-based)."""
 
+    def score_batch(self, state: Any, requests: Sequence[Request]) -> list[list[float]]:
+        """:meth:`score` for several ``(first, last, readings)`` requests of one unit at once."""
+
+
+Request = tuple[int, int, Sequence[Sequence[str]]]
+
 
 @dataclass
 class _CausalUnit:
@@ -44,6 +50,7 @@ class _CausalUnit:
     starts: list[int]  # position of each piece's first token (after BOS)
     cache: list[tuple[Any, Any]]  # per layer (keys, values) of the whole unit
     first_rows: dict[int, Any]  # slot index -> log-probs of the token that starts the slot
+    length: int  # tokens in the unit, BOS included
 
 
 class CausalLMScorer:
@@ -97,53 +104,77 @@ class CausalLMScorer:
             rows = self._log_probs(hidden[slot_positions]) if slot_positions else None
         cache = [(layer.keys, layer.values) for layer in output.cache.layers]
         first_rows = {index: rows[index] for index in range(len(slot_positions))}
-        return _CausalUnit(encoded, starts, cache, first_rows)
+        return _CausalUnit(encoded, starts, cache, first_rows, int(ids.shape[1]))
 
     def score(self, state: _CausalUnit, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
-        following = state.pieces[2 * last + 2] if 2 * last + 2 < len(state.pieces) else []
-        window = list(following[: self.window])
-        sequences = []
-        for reading in readings:
-            tokens: list[int] = []
-            for offset, text in enumerate(reading):
-                tokens += self.encode(text)
-                if first + offset < last:
-                    tokens += state.pieces[2 * (first + offset) + 2]
-            sequences.append(tokens + window)
-        prefix = state.starts[2 * first + 1]
-        row = state.first_rows[first]
-        scores = [float(row[s[0]]) if s else 0.0 for s in sequences]
-        for begin in range(0, len(sequences), self.batch_size):
-            batch = sequences[begin : begin + self.batch_size]
-            for index, value in enumerate(self._continuations(state, prefix, batch)):
-                scores[begin + index] += value
-        return scores
+        return self.score_batch(state, [(first, last, readings)])[0]
 
-    def _continuations(self, state: _CausalUnit, prefix: int, sequences: list[list[int]]) -> list[float]:
-        """Sum of log P(token | prefix, earlier tokens) over each sequence's tokens after the first."""
+    def score_batch(self, state: _CausalUnit, requests: Sequence[Request]) -> list[list[float]]:
+        """All readings of all requests go through the model together, each row with its own prefix."""
+        rows: list[tuple[int, list[int]]] = []  # (prefix length, tokens) per reading
+        scores: list[list[float]] = []
+        for first, last, readings in requests:
+            following = state.pieces[2 * last + 2] if 2 * last + 2 < len(state.pieces) else []
+            window = list(following[: self.window])
+            prefix = state.starts[2 * first + 1]
+            scores.append([])
+            for reading in readings:
+                tokens: list[int] = []
+                for offset, text in enumerate(reading):
+                    tokens += self.encode(text)
+                    if first + offset < last:
+                        tokens += state.pieces[2 * (first + offset) + 2]
+                tokens += window
+                rows.append((prefix, tokens))
+                scores[-1].append(float(state.first_rows[first][tokens[0]]) if tokens else 0.0)
+        flat = [value for request in scores for value in request]
+        for begin in range(0, len(rows), self.batch_size):
+            for index, value in enumerate(self._continuations(state, rows[begin : begin + self.batch_size])):
+                flat[begin + index] += value
+        result, position = [], 0
+        for request in scores:
+            result.append(flat[position : position + len(request)])
+            position += len(request)
+        return result
+
+    def _continuations(self, state: _CausalUnit, rows: list[tuple[int, list[int]]]) -> list[float]:
+        """Sum of log P(token | prefix, earlier tokens) over each row's tokens after the first.
+
+        Every row sees the unit's whole KV cache, masked down to its own prefix, so rows with
+        different prefixes share one forward call.
+        """
         from transformers import DynamicCache
 
         torch = self.torch
-        length = max(len(s) for s in sequences) - 1
+        length = max(len(tokens) for _, tokens in rows) - 1
         if length <= 0:
-            return [0.0] * len(sequences)
-        batch = len(sequences)
+            return [0.0] * len(rows)
+        batch, total = len(rows), state.length
         inputs = torch.full((batch, length), self.bos, dtype=torch.long)
-        for row, tokens in enumerate(sequences):
+        prefixes = torch.tensor([prefix for prefix, _ in rows])
+        for row, (_, tokens) in enumerate(rows):
             inputs[row, : len(tokens) - 1] = torch.tensor(tokens[:-1])
+        positions = prefixes[:, None] + torch.arange(length)[None, :]
+        seen = torch.arange(total)[None, :] < prefixes[:, None]  # [batch, total]
+        causal = torch.ones(length, length, dtype=torch.bool).tril()
+        mask = torch.cat([seen[:, None, :].expand(batch, length, total),
+                          causal[None].expand(batch, length, length)], dim=-1)[:, None]
+        if getattr(self.model.config, "_attn_implementation", "sdpa") == "eager":
+            mask = torch.zeros(mask.shape, dtype=self.model.dtype).masked_fill(~mask, torch.finfo(
+                self.model.dtype).min)
         cache = DynamicCache(ddp_cache_data=[
-            (keys[:, :, :prefix].expand(batch, -1, -1, -1), values[:, :, :prefix].expand(batch, -1, -1, -1))
-            for keys, values in state.cache
+            (keys.expand(batch, -1, -1, -1), values.expand(batch, -1, -1, -1)) for keys, values in state.cache
         ])
         with torch.inference_mode():
-            hidden = self.base(input_ids=inputs, cache=cache, use_cache=True).last_hidden_state
+            hidden = self.base(input_ids=inputs, attention_mask=mask, position_ids=positions, cache=cache,
+                               use_cache=True).last_hidden_state
             # Only positions that predict a real token go through the (large) vocabulary head.
-            rows = [r for r, tokens in enumerate(sequences) for _ in range(len(tokens) - 1)]
-            cols = [c for tokens in sequences for c in range(len(tokens) - 1)]
-            targets = torch.tensor([t for tokens in sequences for t in tokens[1:]])
-            log_probs = self._target_log_probs(hidden[rows, cols], targets)
+            row_index = [r for r, (_, tokens) in enumerate(rows) for _ in range(len(tokens) - 1)]
+            columns = [c for _, tokens in rows for c in range(len(tokens) - 1)]
+            targets = torch.tensor([t for _, tokens in rows for t in tokens[1:]])
+            log_probs = self._target_log_probs(hidden[row_index, columns], targets)
         totals = [0.0] * batch
-        for row, value in zip(rows, log_probs.tolist()):
+        for row, value in zip(row_index, log_probs.tolist()):
             totals[row] += value
         return totals
 
@@ -193,6 +224,9 @@ class MaskedLMScorer:
                                                 self._masked_scores(rows[begin : begin + self.batch_size])):
                 scores[number] += value
         return scores
+
+    def score_batch(self, state: _MaskedUnit, requests: Sequence[Request]) -> list[list[float]]:
+        return [self.score(state, first, last, readings) for first, last, readings in requests]
 
     def _masked_scores(self, rows: list[tuple[list[int], list[int], list[int], int]]) -> list[float]:
         torch, tokenizer = self.torch, self.tokenizer

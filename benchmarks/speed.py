@@ -1,0 +1,135 @@
+"""Speed benchmark: unspin restore against one plain forward pass of the same model.
+
+Measures, in one run on this machine:
+
+1. model load time (reported apart);
+2. the floor: one plain forward pass (logits included) of the model over the spun seed, in
+   sentence batches;
+3. ``Restorer.restore`` on the seed, and the ratio to the floor (target <= 3x);
+4. scaling: 4 concatenated copies of the seed against one (target <= 4.4x);
+5. memory: peak RSS of ``unspin restore`` on a 10 MB file, sampled for ``--memory-seconds``
+   (the streamed restore is bounded by its block size, so the peak is reached early);
+6. start-up: ``unspin --help`` and ``unspin restore`` on an empty file (target < 0.5 s).
+
+Usage::
+
+    python benchmarks/speed.py [--model M] [--skip-scaling] [--memory-seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared").is_dir() else Path("/work/shared")
+SEED = SHARED / "seeds" / "001_35735e4cfd2e3926.txt"
+
+
+def forward_floor(scorer, text: str, batch_size: int = 16) -> float:
+    """Seconds for one plain forward pass (with the vocabulary head) over ``text`` in sentence batches."""
+    import torch
+
+    from unspin.tokens import split_sentences
+
+    sentences = [s.text for s in split_sentences(text)]
+    tokenizer = scorer.tokenizer
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for begin in range(0, len(sentences), batch_size):
+            encoded = tokenizer(sentences[begin : begin + batch_size], return_tensors="pt", padding=True)
+            scorer.model(**encoded)
+    return time.perf_counter() - started
+
+
+def timed_restore(restorer, text: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = restorer.restore(text)
+    return time.perf_counter() - started, len(result.edits)
+
+
+def startup_seconds(arguments: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "unspin", *arguments], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def peak_rss_mb(arguments: list[str], seconds: float) -> tuple[float, bool]:
+    """Peak RSS (VmHWM) of a restore run, sampled until it ends or ``seconds`` pass."""
+    process = subprocess.Popen([sys.executable, "-m", "unspin", *arguments], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    peak, deadline = 0.0, time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak = max(peak, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+        except (FileNotFoundError, IndexError):
+            pass
+        time.sleep(0.5)
+    finished = process.poll() is not None
+    process.kill()
+    process.wait()
+    return peak, finished
+
+
+def model_memory_mb(scorer) -> float:
+    return sum(p.numel() * p.element_size() for p in scorer.model.parameters()) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--memory-seconds", type=float, default=60.0)
+    args = parser.parse_args()
+
+    from unspin import Restorer
+    from unspin.scorer import load_scorer
+
+    text = SEED.read_text(encoding="utf-8")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"python {platform.python_version()}")
+    started = time.perf_counter()
+    scorer = load_scorer(args.model)
+    print(f"model load: {time.perf_counter() - started:.1f} s ({scorer.name}, "
+          f"{next(scorer.model.parameters()).dtype}, {model_memory_mb(scorer):.0f} MB of weights)")
+    started = time.perf_counter()
+    restorer = Restorer(scorer=scorer)
+    print(f"lexicon load: {time.perf_counter() - started:.1f} s")
+
+    forward_floor(scorer, text[:500])  # warm-up
+    floor = forward_floor(scorer, text)
+    seconds, edits = timed_restore(restorer, text)
+    print(f"forward pass over the seed: {floor:.1f} s")
+    print(f"restore of the seed: {seconds:.1f} s ({edits} edits); ratio {seconds / floor:.2f}x (target <= 3x)")
+
+    if not args.skip_scaling:
+        four, _ = timed_restore(restorer, "\n".join([text] * 4))
+        print(f"4 copies: {four:.1f} s = {four / seconds:.2f}x one copy (target <= 4.4x)")
+
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder) / "empty.txt"
+        empty.write_text("")
+        print(f"start-up: unspin --help {startup_seconds(['--help']):.2f} s; restore of an empty file "
+              f"{startup_seconds(['restore', str(empty)]):.2f} s (target < 0.5 s)")
+        big = Path(folder) / "big.txt"
+        with open(big, "w", encoding="utf-8") as handle:
+            while handle.tell() < 10 * 2**20:
+                handle.write(text + "\n")
+        arguments = ["restore", str(big), "-o", str(Path(folder) / "out.txt"), "--no-progress"]
+        if args.model:
+            arguments += ["--model", args.model]
+        peak, finished = peak_rss_mb(arguments, args.memory_seconds)
+        state = "finished" if finished else f"sampled for {args.memory_seconds:.0f} s"
+        print(f"10 MB input: peak RSS {peak:.0f} MB ({state}); model weights {model_memory_mb(scorer):.0f} MB "
+              f"(target: weights + 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
