@@ -271,7 +271,6 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str | N
     """Build the scorer for a hub id or local path; its kind (causal or masked) follows the config."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
-
     from transformers.utils import logging as hf_logging
 
     path = resolve_model_path(model, progress=progress)
