@@ -24,7 +24,10 @@ from unspin.scorer import Scorer
 
 _WORD = re.compile(r"\w+")
 RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)
-RHO_PRIOR = (2.0, 8.0)  # Beta prior pseudo-counts (spun, kept): 20% until ten words of evidence say more
+# Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
+# a spinner's learned mapping (count weights) is applied to ~20% of the words it could touch;
+# a thesaurus (probability weights) proposes far more than any spinner uses: 5%.
+RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0)}
 RHO_BOUNDS = (0.002, 0.9)
 
 
@@ -137,11 +140,13 @@ def decode_unit(scorer: Scorer, text: str, start: int, end: int, slots: Sequence
             for number, (first, last) in enumerate(groups)]
 
 
-def estimate_rates(segments: Sequence[Segment], iterations: int = 30) -> dict[str, float]:
+def estimate_rates(segments: Sequence[Segment], kinds: dict[str, str] | None = None,
+                   iterations: int = 30) -> dict[str, float]:
     """Each lexicon's spin rate in this document: EM over the scored hypotheses, Beta prior.
 
     The rate of lexicon L is the expected number of units replaced from L over the number
-    of spinnable words in slots where L proposes something.
+    of spinnable words in slots where L proposes something; ``kinds`` maps each lexicon to
+    its weight kind ("count" or "probability"), which picks its prior.
     """
     exposure: dict[str, float] = defaultdict(float)
     for segment in segments:
@@ -149,13 +154,13 @@ def estimate_rates(segments: Sequence[Segment], iterations: int = 30) -> dict[st
             for name in slot.lexicons:
                 exposure[name] += max(slot.keep.kept, 1)
     rates = {name: RHO_START for name in exposure}
-    prior_spun, prior_kept = RHO_PRIOR
+    priors = {name: RHO_PRIOR[(kinds or {}).get(name, "count")] for name in exposure}
     for _ in range(iterations):
         expected: dict[str, float] = defaultdict(float)
         for segment in segments:
             for name, value in segment.expected_replacements(rates).items():
                 expected[name] += value
-        updated = {name: min(max((expected[name] + prior_spun) / (exposure[name] + prior_spun + prior_kept),
+        updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
                                  RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
         converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in rates)
         rates = updated

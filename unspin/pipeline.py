@@ -71,6 +71,7 @@ class Restorer:
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
+        self._kinds = {lexicon.name: lexicon.header.weights for lexicon in self.lexicons}
         self.threshold = threshold
         self.beam = beam
         self.progress = progress
@@ -137,13 +138,13 @@ class Restorer:
         if not units:
             return []
         per_unit = self._decode(text, units, [None] * len(units), None)
-        rates = estimate_rates([s for segments in per_unit for s in segments])
+        rates = estimate_rates([s for segments in per_unit for s in segments], self._kinds)
         # Second pass: each segment after a first-pass change is rescored with the earlier
         # ones restored, since spun context misleads the language model.
         contexts = self._first_pass_readings(units, per_unit, rates)
         if any(any(context) for context in contexts):
             per_unit = self._decode(text, units, contexts, per_unit)
-            rates = estimate_rates([s for segments in per_unit for s in segments])
+            rates = estimate_rates([s for segments in per_unit for s in segments], self._kinds)
         segments = [s for unit_segments in per_unit for s in unit_segments]
         logger.info("block %d-%d: spin rates %s", block.start, block.end,
                     ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates.items())))
