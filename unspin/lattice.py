@@ -104,9 +104,12 @@ def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon]
                 continue
             if any(t.text.lower() in vocabulary.excluded for t in span):
                 break
+            # Function words are left alone unless a learned spinner was seen swapping them
+            # ("However" -> "But", "upon" -> "on"): then only learned lexicons propose.
+            sources = lexicons
             if first == last and not vocabulary.spinnable(span[0].text):
-                continue
-            options = _propose(span, lexicons, vocabulary)
+                sources = [lexicon for lexicon in lexicons if lexicon.header.weights == "count"]
+            options = _propose(span, sources, vocabulary) if sources else []
             if options:
                 proposals.append((first, last, options))
     return _merge(text, tokens, proposals, vocabulary)
@@ -118,14 +121,15 @@ def _propose(span: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Voca
     found: dict[str, Option] = {}
     for lexicon in lexicons:
         floor = _zipf(key) - FREQUENCY_MARGIN if lexicon.header.weights == "probability" else -1.0
+        learned = lexicon.header.weights == "count"
         for candidate in lexicon.candidates(key):
             if _zipf(candidate.original) >= floor:
-                _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary)
+                _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary, learned)
         for lemma_key, tag, position in _lemma_keys(words):
             for candidate in lexicon.candidates(lemma_key):
                 inflected = _inflect_phrase(candidate.original, tag, position)
                 if inflected and _zipf(inflected) >= floor:
-                    _add(found, inflected, candidate.channel, lexicon.name, words, vocabulary)
+                    _add(found, inflected, candidate.channel, lexicon.name, words, vocabulary, learned)
     return list(found.values())
 
 
@@ -139,9 +143,9 @@ def _zipf(phrase: str) -> float:
 
 
 def _add(found: dict[str, Option], original: str, channel: float, lexicon: str, words: Sequence[str],
-         vocabulary: Vocabulary) -> None:
-    if " " not in original and not vocabulary.spinnable(original):
-        return  # a spinner never writes a synonym for "be", "the", ...
+         vocabulary: Vocabulary, learned: bool = False) -> None:
+    if " " not in original and not vocabulary.spinnable(original) and not learned:
+        return  # a thesaurus spinner never writes a synonym for "be", "the", ...
     text = transfer_case(words, original)
     if text.lower() == " ".join(words).lower() or channel <= 0:
         return
