@@ -101,11 +101,7 @@ def tiny_causal(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               layer_types=["sliding_attention", "full_attention"],
                               bos_token_id=tokenizer.bos_token_id, pad_token_id=tokenizer.pad_token_id,
                               eos_token_id=tokenizer.eos_token_id)
-    model = Gemma3ForCausalLM(config)
-    directory = tmp_path_factory.mktemp("tiny-causal")
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return _saved(Gemma3ForCausalLM(config), tokenizer, tmp_path_factory.mktemp("tiny-causal"))
 
 
 @pytest.fixture(scope="session")
@@ -119,8 +115,11 @@ def tiny_masked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                         num_attention_heads=2, max_position_embeddings=128,
                         pad_token_id=tokenizer.pad_token_id)
-    model = BertForMaskedLM(config)
-    directory = tmp_path_factory.mktemp("tiny-masked")
+    return _saved(BertForMaskedLM(config), tokenizer, tmp_path_factory.mktemp("tiny-masked"))
+
+
+def _saved(model, tokenizer, directory: Path) -> Path:
+    """A model directory that ``from_pretrained`` (and so ``--model``) loads, as a user's would be."""
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
