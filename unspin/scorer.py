@@ -84,10 +84,15 @@ class CausalLMScorer:
     def _log_probs(self, hidden: Any) -> Any:
         return self._logits(hidden).log_softmax(-1)
 
-    def _target_log_probs(self, hidden: Any, targets: Any) -> Any:
-        """log P(target) at each position, without materialising a second vocabulary-sized tensor."""
-        logits = self._logits(hidden)
-        return logits.gather(-1, targets[:, None])[:, 0] - logits.logsumexp(-1)
+    def _target_log_probs(self, hidden: Any, targets: Any, chunk: int = 32) -> Any:
+        """log P(target) at each position, a few positions at a time: a full [positions x 262k]
+        logits tensor would cost hundreds of MB for one batch."""
+        pieces = []
+        for begin in range(0, hidden.shape[0], chunk):
+            logits = self._logits(hidden[begin : begin + chunk])
+            wanted = targets[begin : begin + chunk, None]
+            pieces.append(logits.gather(-1, wanted)[:, 0] - logits.logsumexp(-1))
+        return self.torch.cat(pieces)
 
     def prepare(self, pieces: Sequence[str]) -> _CausalUnit:
         torch = self.torch
