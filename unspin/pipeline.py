@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,11 +90,9 @@ class Restorer:
             self.settings.model = self._scorer.name
         return self._scorer
 
-    def restore(self, text: str, on_block: Callable[[int, int], None] | None = None) -> Restoration:
+    def restore(self, text: str) -> Restoration:
         """Restore ``text``; every byte outside an edit is kept."""
         edits = [edit for block in self._blocks(text) for edit in self._restore_block(text, block)]
-        if on_block:
-            on_block(len(text), len(text))
         return restoration_from_edits(text, edits, self.settings.as_dict())
 
     def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
