@@ -16,7 +16,7 @@ transformers are imported only when a scorer is built.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -42,6 +42,16 @@ class Scorer(Protocol):
 
 
 Request = tuple[int, int, Sequence[Sequence[str]]]
+
+
+def cached_encoder(tokenizer: Any) -> Callable[[str], tuple[int, ...]]:
+    """Text -> token ids without special tokens, memoised (the same readings recur all document long)."""
+
+    @lru_cache(maxsize=131072)
+    def encode(text: str) -> tuple[int, ...]:
+        return tuple(tokenizer(text, add_special_tokens=False)["input_ids"]) if text else ()
+
+    return encode
 
 
 @dataclass
@@ -70,10 +80,7 @@ class CausalLMScorer:
         self.softcap = getattr(model.config, "final_logit_softcapping", None)
         bos = tokenizer.bos_token_id
         self.bos = bos if bos is not None else tokenizer.eos_token_id
-        self.encode = lru_cache(maxsize=131072)(self._encode)
-
-    def _encode(self, text: str) -> tuple[int, ...]:
-        return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else ()
+        self.encode = cached_encoder(tokenizer)
 
     def _logits(self, hidden: Any) -> Any:
         logits = self.head(hidden).float()
@@ -202,11 +209,8 @@ class MaskedLMScorer:
         self.tokenizer = tokenizer
         self.name = name or getattr(model.config, "_name_or_path", "masked-lm")
         self.batch_size = batch_size
-        self.encode = lru_cache(maxsize=131072)(self._encode)
+        self.encode = cached_encoder(tokenizer)
         self.max_length = min(getattr(model.config, "max_position_embeddings", 512), 512) - 2
-
-    def _encode(self, text: str) -> tuple[int, ...]:
-        return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else ()
 
     def prepare(self, pieces: Sequence[str]) -> _MaskedUnit:
         return _MaskedUnit([list(self.encode(piece)) for piece in pieces])
