@@ -82,3 +82,24 @@ def test_real_scorers_keep_offsets_exact(request, model_fixture, tiny_lexicon):
     result = restorer.restore(text)
     assert apply_edits(text, result.edits) == result.text
     assert result.text.count("\r\n") == 1 and result.text.endswith("🙂\n")
+
+
+def test_readings_ruled_out_by_left_context_never_reach_the_model(tiny_lexicon, unigram_scorer):
+    class PreviewingScorer(type(unigram_scorer)):
+        """Says "Range" is hopeless from the left context; records what it is asked to score."""
+
+        scored: list[str] = []
+
+        def first_difference(self, state, requests):
+            return [[-50.0 if "Range" in " ".join(r) else 0.0 for r in readings] for _, _, readings in requests]
+
+        def score(self, state, first, last, readings):
+            self.scored += [" ".join(r) for r in readings]
+            return super().score(state, first, last, readings)
+
+    scorer = PreviewingScorer(unigram_scorer.scores, unigram_scorer.default)
+    restorer = Restorer(lexicons=[str(tiny_lexicon)], scorer=scorer)
+    result = restorer.restore("better served with Prolonged Vary Assault Munition missiles.")
+    assert not any("Range" in reading for reading in scorer.scored)
+    assert any(reading.strip() == "Prolonged" for reading in scorer.scored)  # keeping is always scored
+    assert "Range" not in result.text

@@ -69,3 +69,29 @@ def test_rows_with_different_prefixes_share_a_batch(tiny_causal):
     alone = [[scorer.score(state, first, last, [r])[0] for r in readings] for first, last, readings in requests]
     for got, expected in zip(together, alone):
         assert got == pytest.approx(expected, abs=1e-4)
+
+
+def test_first_difference_is_the_log_probability_gap_at_the_first_differing_token(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    state = scorer.prepare(PIECES)
+    as_prepared, changed = scorer.first_difference(state, [(0, 0, [[" White Home"], [" White House"]])])[0]
+    assert as_prepared == 0.0
+    prefix = [scorer.bos] + list(scorer.encode(PIECES[0]))
+    spun, restored = list(scorer.encode(" White Home")), list(scorer.encode(" White House"))
+    shared = next(k for k, (a, b) in enumerate(zip(spun, restored)) if a != b)
+    with torch.inference_mode():
+        logits = scorer.model(input_ids=torch.tensor([prefix + spun[:shared]])).logits[0, -1]
+    log_probs = logits.float().log_softmax(-1)
+    assert changed == pytest.approx(float(log_probs[restored[shared]] - log_probs[spun[shared]]), abs=1e-3)
+
+
+def test_the_reading_as_prepared_runs_no_model_call(tiny_causal, monkeypatch):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    state = scorer.prepare(PIECES)
+    expected = scorer.score(state, 1, 1, [[" mentioned"], [" said"]])
+
+    def no_call(*_):
+        raise AssertionError("the prepared reading went through the model")
+
+    monkeypatch.setattr(scorer, "_continuations", no_call)
+    assert scorer.score(state, 1, 1, [[" mentioned"]]) == pytest.approx(expected[:1], abs=1e-6)

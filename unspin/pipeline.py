@@ -36,7 +36,7 @@ class RestorerSettings:
     lexicons: list[str]
     lexicon_hashes: list[str]
     threshold: float
-    beam: int = 8
+    beam: int = 3
     link_words: int = 1  # only adjacent slots are decoded jointly
     excluded: int = 0
 
@@ -67,7 +67,7 @@ class Restorer:
 
     def __init__(self, model: str | None = None, lexicons: Sequence[str | Path] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] | str | Path | None = None,
-                 scorer: Scorer | None = None, beam: int = 8, progress: bool = False):
+                 scorer: Scorer | None = None, beam: int = 3, progress: bool = False):
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
