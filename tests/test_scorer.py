@@ -95,3 +95,17 @@ def test_the_reading_as_prepared_runs_no_model_call(tiny_causal, monkeypatch):
 
     monkeypatch.setattr(scorer, "_continuations", no_call)
     assert scorer.score(state, 1, 1, [[" mentioned"]]) == pytest.approx(expected[:1], abs=1e-6)
+
+
+def test_units_prepared_and_scored_together_agree_with_one_at_a_time(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    other = ["Trump", " informed", " reporters that the", " Related Press", " and Reuters confirmed the call."]
+    together = scorer.prepare_many([PIECES, other])
+    items = [(together[0], (0, 0, [[" White House"], [" White Home"]])),
+             (together[1], (1, 1, [[" Associated Press"], [" Related Press"]])),
+             (together[1], (0, 1, [[" told", " Associated Press"]]))]
+    alone = {0: scorer.prepare(PIECES), 1: scorer.prepare(other)}
+    expected = [scorer.score(alone[0], 0, 0, items[0][1][2]), scorer.score(alone[1], 1, 1, items[1][1][2]),
+                scorer.score(alone[1], 0, 1, items[2][1][2])]
+    for got, want in zip(scorer.score_many(items), expected):
+        assert got == pytest.approx(want, abs=1e-4)

@@ -97,49 +97,86 @@ def segment_slots(pieces: Sequence[str], slot_count: int, link_words: int) -> li
     return groups
 
 
-def decode_unit(scorer: Scorer, text: str, start: int, end: int, slots: Sequence[Slot], beam: int,
-                link_words: int, context: Sequence[int] | None = None,
-                previous: Sequence[Segment] | None = None) -> list[Segment]:
-    """Score the hypotheses of every segment of one unit with the language model.
+@dataclass
+class UnitJob:
+    """One unit to decode: ``text[start:end]`` with its slots; on a second pass, ``context``
+    (a reading per slot, e.g. the first pass's best) and the first pass's ``previous`` segments."""
 
-    With ``context`` (a reading per slot, e.g. a first pass's best), each segment is scored
-    with the other segments shown in those readings: a spun neighbourhood misleads a
-    language model ("its fourth yr" reads fine after "the warfare"; not after "the war").
-    Segments whose preceding readings did not change are taken from ``previous`` as they are.
+    text: str
+    start: int
+    end: int
+    slots: Sequence[Slot]
+    context: Sequence[int] | None = None
+    previous: Sequence[Segment] | None = None
+
+
+def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words: int) -> list[list[Segment]]:
+    """Score the hypotheses of every segment of every unit with the language model.
+
+    All units advance together, so that the model sees few, large batches: the units are
+    prepared in one go, then depth by depth the expansions of every segment of every unit
+    are scored together. With a ``context``, each segment is scored with the other
+    segments shown in those readings: a spun neighbourhood misleads a language model ("its
+    fourth yr" reads fine after "the warfare"; not after "the war"). Segments whose
+    preceding readings did not change are taken from ``previous`` as they are.
     """
-    if not slots:
-        return []
-    pieces, leads = unit_pieces(text, start, end, slots, context)
-    groups = segment_slots(pieces, len(slots), link_words)
-    changed_before = [any(context[:first]) if context else True for first, _ in groups]
-    if previous is not None and not any(changed_before):
-        return list(previous)
-    state = scorer.prepare(pieces)
-    todo = [number for number in range(len(groups)) if previous is None or changed_before[number]]
-    beams: dict[int, tuple[list[tuple[int, ...]], list[float]]] = {number: ([()], [0.0]) for number in todo}
-    # Depth by depth, the expansions of every segment go to the model in one batch.
-    for depth in range(max((groups[n][1] - groups[n][0] + 1 for n in todo), default=0)):
-        active = [n for n in todo if groups[n][0] + depth <= groups[n][1]]
-        expansions = {}
-        for number in active:
-            first = groups[number][0]
-            expansions[number] = [h + (c,) for h in beams[number][0]
-                                  for c in range(len(slots[first + depth].options))]
-        requests = [(groups[n][0], groups[n][0] + depth,
-                     [[leads[groups[n][0] + k] + slots[groups[n][0] + k].options[c].text for k, c in enumerate(h)]
-                      for h in expansions[n]]) for n in active]
-        if hasattr(scorer, "first_difference"):
-            requests = _prune(scorer, state, requests, active, expansions, slots, groups, context)
-        for number, lm in zip(active, scorer.score_batch(state, requests)):
-            first, last = groups[number]
-            expanded = expansions[number]
+    results: list[list[Segment]] = [[] for _ in jobs]
+    work = []  # (job number, slots, leads, groups, todo, context)
+    for number, job in enumerate(jobs):
+        if not job.slots:
+            continue
+        pieces, leads = unit_pieces(job.text, job.start, job.end, job.slots, job.context)
+        groups = segment_slots(pieces, len(job.slots), link_words)
+        changed_before = [any(job.context[:first]) if job.context else True for first, _ in groups]
+        if job.previous is not None and not any(changed_before):
+            results[number] = list(job.previous)
+            continue
+        todo = [g for g in range(len(groups)) if job.previous is None or changed_before[g]]
+        work.append((number, pieces, leads, groups, todo))
+    if not work:
+        return results
+    states = _prepare_many(scorer, [pieces for _, pieces, _, _, _ in work])
+    beams = [{g: ([()], [0.0]) for g in todo} for *_, todo in work]
+    depths = max((groups[g][1] - groups[g][0] + 1 for *_, groups, todo in work for g in todo), default=0)
+    for depth in range(depths):
+        items = []  # (work index, group, expansions, request)
+        for index, (number, _, leads, groups, todo) in enumerate(work):
+            slots, context = jobs[number].slots, jobs[number].context
+            active = [g for g in todo if groups[g][0] + depth <= groups[g][1]]
+            expansions = {g: [h + (c,) for h in beams[index][g][0]
+                              for c in range(len(slots[groups[g][0] + depth].options))] for g in active}
+            requests = [(groups[g][0], groups[g][0] + depth,
+                         [[leads[groups[g][0] + k] + slots[groups[g][0] + k].options[c].text
+                           for k, c in enumerate(h)] for h in expansions[g]]) for g in active]
+            if hasattr(scorer, "first_difference") and requests:
+                requests = _prune(scorer, states[index], requests, active, expansions, slots, groups, context)
+            items += [(index, g, expansions[g], request) for g, request in zip(active, requests)]
+        scores = _score_many(scorer, [(states[index], request) for index, _, _, request in items])
+        for (index, g, expanded, _), lm in zip(items, scores):
+            slots = jobs[work[index][0]].slots
+            first, last = work[index][3][g]
             ranked = sorted(range(len(expanded)), key=lambda i: -(lm[i] + sum(
                 slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(expanded[i]))))
             kept = ranked[:beam] if first + depth < last else ranked
-            beams[number] = ([expanded[i] for i in kept], [lm[i] for i in kept])
-    return [previous[number] if number not in beams else
-            Segment(list(slots[first : last + 1]), *beams[number])
-            for number, (first, last) in enumerate(groups)]
+            beams[index][g] = ([expanded[i] for i in kept], [lm[i] for i in kept])
+    for index, (number, _, _, groups, _) in enumerate(work):
+        job = jobs[number]
+        results[number] = [job.previous[g] if g not in beams[index] else
+                           Segment(list(job.slots[first : last + 1]), *beams[index][g])
+                           for g, (first, last) in enumerate(groups)]
+    return results
+
+
+def _prepare_many(scorer: Scorer, units: list[list[str]]) -> list:
+    if hasattr(scorer, "prepare_many"):
+        return scorer.prepare_many(units)
+    return [scorer.prepare(pieces) for pieces in units]
+
+
+def _score_many(scorer: Scorer, items: list) -> list[list[float]]:
+    if hasattr(scorer, "score_many"):
+        return scorer.score_many(items)
+    return [scorer.score_batch(state, [request])[0] for state, request in items]
 
 
 # A reading whose first differing word is this many nats less likely (channel included,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unspin.decoder import best_readings, choose_edits, decode_unit, estimate_rates
+from unspin.decoder import UnitJob, best_readings, choose_edits, decode_units, estimate_rates
 from unspin.edits import Edit, Restoration, restoration_from_edits
 from unspin.lattice import Vocabulary, build_lattice
 from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
@@ -151,9 +151,9 @@ class Restorer:
     def _decode(self, text: str, units: list[tuple[Span, list]], contexts: list, previous: list | None
                 ) -> list[list]:
         """Segments of each unit (a list per unit)."""
-        return [decode_unit(self.scorer, text, unit.start, unit.end, slots, self.beam, self.settings.link_words,
-                            context, previous[number] if previous else None)
+        jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[number] if previous else None)
                 for number, ((unit, slots), context) in enumerate(zip(units, contexts))]
+        return decode_units(self.scorer, jobs, self.beam, self.settings.link_words)
 
     @staticmethod
     def _first_pass_readings(units: list[tuple[Span, list]], per_unit: list[list], rates: dict[str, float]

@@ -59,10 +59,10 @@ class _CausalUnit:
     pieces: list[list[int]]  # token ids of each piece
     starts: list[int]  # position of each piece's first token (after BOS)
     ids: list[int]  # the unit's tokens, BOS first
-    cache: list[tuple[Any, Any]]  # per layer (keys, values) of the whole unit
+    cache: list[tuple[Any, Any]]  # per layer (keys, values) [1, heads, length, width] of the unit
     hidden: Any  # [positions, width] final hidden states: position p predicts token p + 1
-    log_norm: Any  # [positions] log of the softmax normaliser of each hidden state
-    token_scores: list[float]  # log P(ids[p] | ids[:p]); 0.0 for BOS
+    log_norm: Any  # [positions] log of the softmax normaliser of each hidden state (NaN: not yet needed)
+    token_scores: list[float]  # log P(ids[p] | ids[:p]) where log_norm[p - 1] is known
 
     @property
     def length(self) -> int:
@@ -73,6 +73,7 @@ class _CausalUnit:
 class _Row:
     """One reading to run through the model: where it departs from the unit as prepared."""
 
+    unit: _CausalUnit
     request: int
     reading: int
     prefix: int  # position of the first token that differs from the prepared unit
@@ -138,21 +139,71 @@ class CausalLMScorer:
         return self._token_logits(hidden, targets) - self._log_norms(hidden)
 
     def prepare(self, pieces: Sequence[str]) -> _CausalUnit:
+        return self.prepare_many([pieces])[0]
+
+    def prepare_many(self, units: Sequence[Sequence[str]], tokens_per_batch: int = 2048) -> list[_CausalUnit]:
+        """Run each unit once (several per forward call, padded) and keep what its readings share."""
+        encoded = [[list(self.encode(piece)) for piece in pieces] for pieces in units]
+        # Units of similar length share a batch, so that little of it is padding.
+        order = sorted(range(len(encoded)), key=lambda i: sum(len(t) for t in encoded[i]))
+        states: dict[int, _CausalUnit] = {}
+        batch: list[int] = []
+        for index in order:
+            batch.append(index)
+            if sum(len(t) for i in batch for t in encoded[i]) >= tokens_per_batch or index == order[-1]:
+                states.update(zip(batch, self._prepare_batch([encoded[i] for i in batch])))
+                batch = []
+        return [states[index] for index in range(len(encoded))]
+
+    def _prepare_batch(self, units: list[list[list[int]]]) -> list[_CausalUnit]:
         torch = self.torch
-        encoded = [list(self.encode(piece)) for piece in pieces]
-        starts, position = [], 1
-        for tokens in encoded:
-            starts.append(position)
-            position += len(tokens)
-        ids = [self.bos] + [t for tokens in encoded for t in tokens]
+        sequences = [[self.bos] + [t for tokens in unit for t in tokens] for unit in units]
+        longest = max(len(ids) for ids in sequences)
+        inputs = torch.full((len(units), longest), self.bos, dtype=torch.long)
+        attention = torch.zeros((len(units), longest), dtype=torch.long)
+        for row, ids in enumerate(sequences):
+            inputs[row, : len(ids)] = torch.tensor(ids)
+            attention[row, : len(ids)] = 1
         with torch.inference_mode():
-            output = self.base(input_ids=torch.tensor([ids]), use_cache=True)
-            hidden = output.last_hidden_state[0]
-            log_norm = self._log_norms(hidden)
-            targets = torch.tensor(ids[1:] + [self.bos])
-            scores = (self._token_logits(hidden, targets) - log_norm)[:-1]
-        cache = [(layer.keys, layer.values) for layer in output.cache.layers]
-        return _CausalUnit(encoded, starts, ids, cache, hidden, log_norm, [0.0] + scores.tolist())
+            output = self.base(input_ids=inputs, attention_mask=attention, use_cache=True)
+        layers = [(layer.keys, layer.values) for layer in output.cache.layers]
+        states = []
+        for row, (unit, ids) in enumerate(zip(units, sequences)):
+            starts, position = [], 1
+            for tokens in unit:
+                starts.append(position)
+                position += len(tokens)
+            length = len(ids)
+            cache = [(keys[row : row + 1, :, :length], values[row : row + 1, :, :length]) for keys, values in layers]
+            hidden = output.last_hidden_state[row, :length]
+            log_norm = torch.full((length,), float("nan"))
+            states.append(_CausalUnit(unit, starts, ids, cache, hidden, log_norm, [0.0] * length))
+        # The normaliser is needed only where readings are scored: at slots and their windows.
+        self._ensure_scores([(state, p) for state in states for p in self._scored_positions(state)])
+        return states
+
+    def _scored_positions(self, state: _CausalUnit) -> list[int]:
+        positions: set[int] = set()
+        for slot in range(1, len(state.pieces), 2):
+            start = state.starts[slot]
+            positions.update(range(start, min(start + len(state.pieces[slot]) + self.window, state.length)))
+        return sorted(positions)
+
+    def _ensure_scores(self, wanted: Sequence[tuple[_CausalUnit, int]]) -> None:
+        """Fill ``log_norm[p - 1]`` and ``token_scores[p]`` for the wanted token positions ``p``."""
+        torch = self.torch
+        missing = [(state, p) for state, p in wanted if p > 0 and bool(torch.isnan(state.log_norm[p - 1]))]
+        missing = list({(id(state), p): (state, p) for state, p in missing}.values())
+        if not missing:
+            return
+        with torch.inference_mode():
+            hidden = torch.stack([state.hidden[p - 1] for state, p in missing])
+            norms = self._log_norms(hidden)
+            targets = torch.tensor([state.ids[p] for state, p in missing])
+            scores = (self._token_logits(hidden, targets) - norms).tolist()
+        for (state, p), norm, score in zip(missing, norms.tolist(), scores):
+            state.log_norm[p - 1] = norm
+            state.token_scores[p] = score
 
     def score(self, state: _CausalUnit, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
         return self.score_batch(state, [(first, last, readings)])[0]
@@ -161,39 +212,49 @@ class CausalLMScorer:
         """Per reading, how much less likely than the prepared unit's token is the reading's
         first differing token, from the prepared left context alone (0.0: same as prepared).
 
-        Free to compute, and an upper bound on nothing: the decoder uses it with a margin to
-        drop readings that the left context already rules out.
+        Free to compute (no model call); the decoder uses it, with a margin, to drop readings
+        that the left context already rules out.
         """
-        rows, scores = self._rows(state, requests)
+        rows, _ = self._rows([(state, request) for request in requests])
         result = [[0.0] * len(readings) for _, _, readings in requests]
-        for row, value in zip(rows, self._first_token_scores(state, rows)):
+        for row, value in zip(rows, self._first_token_scores(rows)):
             prepared = state.token_scores[row.prefix] if row.prefix < state.length else 0.0
             result[row.request][row.reading] = value - prepared
         return result
 
     def score_batch(self, state: _CausalUnit, requests: Sequence[Request]) -> list[list[float]]:
-        """All differing readings of all requests go through the model together, each row with its own prefix."""
-        rows, scores = self._rows(state, requests)
-        values = self._first_token_scores(state, rows)
+        return self.score_many([(state, request) for request in requests])
+
+    def score_many(self, items: Sequence[tuple[_CausalUnit, Request]]) -> list[list[float]]:
+        """:meth:`score` for requests of any units: the readings that differ from their prepared
+        unit go through the model together, each row with its own unit and prefix."""
+        rows, scores = self._rows(items)
+        values = self._first_token_scores(rows)
         for begin in range(0, len(rows), self.batch_size):
-            batch = rows[begin : begin + self.batch_size]
-            for offset, value in enumerate(self._continuations(state, batch)):
+            for offset, value in enumerate(self._continuations(rows[begin : begin + self.batch_size])):
                 values[begin + offset] += value
         for row, value in zip(rows, values):
             scores[row.request][row.reading] += value
         return scores
 
-    def _rows(self, state: _CausalUnit, requests: Sequence[Request]) -> tuple[list[_Row], list[list[float]]]:
-        """Rows for the readings that differ from the prepared unit, and each reading's score
+    def _span(self, state: _CausalUnit, first: int, last: int) -> tuple[int, int, int]:
+        """Token positions where slots first..last start and end, and where their window ends."""
+        start = state.starts[2 * first + 1]
+        end = state.starts[2 * last + 1] + len(state.pieces[2 * last + 1])
+        window_end = min(end + self.window, state.length)
+        if 2 * last + 3 < len(state.starts):  # the next slot's reading is itself in doubt
+            window_end = min(window_end, max(state.starts[2 * last + 3], end + 1))
+        return start, end, window_end
+
+    def _rows(self, items: Sequence[tuple[_CausalUnit, Request]]) -> tuple[list[_Row], list[list[float]]]:
+        """Rows for the readings that differ from their prepared unit, and each reading's score
         so far: the prepared log-probabilities of the tokens it shares with the unit."""
+        spans = [self._span(state, first, last) for state, (first, last, _) in items]
+        self._ensure_scores([(state, p) for (state, _), (start, _, window_end) in zip(items, spans)
+                             for p in range(start, window_end)])
         rows: list[_Row] = []
         scores: list[list[float]] = []
-        for number, (first, last, readings) in enumerate(requests):
-            start = state.starts[2 * first + 1]
-            end = state.starts[2 * last + 1] + len(state.pieces[2 * last + 1])
-            window_end = min(end + self.window, state.length)
-            if 2 * last + 3 < len(state.starts):  # the next slot's reading is itself in doubt
-                window_end = min(window_end, max(state.starts[2 * last + 3], end + 1))
+        for number, ((state, (first, last, readings)), (start, end, window_end)) in enumerate(zip(items, spans)):
             prepared = state.ids[start:window_end]
             window = state.ids[end:window_end]
             scores.append([])
@@ -212,25 +273,27 @@ class CausalLMScorer:
                     continue
                 shared = min(shared, len(tokens) - 1)
                 scores[-1].append(sum(state.token_scores[start : start + shared]))
-                rows.append(_Row(number, index, start + shared, tokens[shared:]))
+                rows.append(_Row(state, number, index, start + shared, tokens[shared:]))
         return rows, scores
 
-    def _first_token_scores(self, state: _CausalUnit, rows: Sequence[_Row]) -> list[float]:
-        """log P(each row's first token | the prepared unit before it)."""
+    def _first_token_scores(self, rows: Sequence[_Row]) -> list[float]:
+        """log P(each row's first token | its prepared unit before it)."""
         if not rows:
             return []
         torch = self.torch
-        positions = torch.tensor([row.prefix - 1 for row in rows])
+        self._ensure_scores([(row.unit, row.prefix) for row in rows])
+        hidden = torch.stack([row.unit.hidden[row.prefix - 1] for row in rows])
+        norms = torch.tensor([float(row.unit.log_norm[row.prefix - 1]) for row in rows])
         tokens = torch.tensor([row.tokens[0] for row in rows])
         with torch.inference_mode():
-            values = self._token_logits(state.hidden[positions], tokens) - state.log_norm[positions]
+            values = self._token_logits(hidden, tokens) - norms
         return values.tolist()
 
-    def _continuations(self, state: _CausalUnit, rows: Sequence[_Row]) -> list[float]:
+    def _continuations(self, rows: Sequence[_Row]) -> list[float]:
         """Sum of log P(token | prefix, earlier tokens) over each row's tokens after the first.
 
-        Every row sees the unit's whole KV cache, masked down to its own prefix, so rows with
-        different prefixes share one forward call.
+        Every row sees its own unit's KV cache (units padded to the longest), masked down to
+        its own prefix, so rows of different units and prefixes share one forward call.
         """
         from transformers import DynamicCache
 
@@ -238,7 +301,9 @@ class CausalLMScorer:
         length = max(len(row.tokens) for row in rows) - 1
         if length <= 0:
             return [0.0] * len(rows)
-        batch, total = len(rows), state.length
+        units = list({id(row.unit): row.unit for row in rows}.values())
+        slot_of = {id(unit): index for index, unit in enumerate(units)}
+        batch, total = len(rows), max(unit.length for unit in units)
         inputs = torch.full((batch, length), self.bos, dtype=torch.long)
         prefixes = torch.tensor([row.prefix for row in rows])
         for index, row in enumerate(rows):
@@ -251,12 +316,24 @@ class CausalLMScorer:
         if getattr(self.model.config, "_attn_implementation", "sdpa") == "eager":
             mask = torch.zeros(mask.shape, dtype=self.model.dtype).masked_fill(~mask, torch.finfo(
                 self.model.dtype).min)
-        cache = DynamicCache(ddp_cache_data=[
-            (keys.expand(batch, -1, -1, -1), values.expand(batch, -1, -1, -1)) for keys, values in state.cache
-        ])
+        which = torch.tensor([slot_of[id(row.unit)] for row in rows])
+
+        def gathered(layer: int, part: int) -> Any:
+            tensors = [unit.cache[layer][part] for unit in units]
+            if len(tensors) == 1:
+                return tensors[0].expand(batch, -1, -1, -1)
+            padded = torch.zeros((len(units), *tensors[0].shape[1:2], total, tensors[0].shape[-1]),
+                                 dtype=tensors[0].dtype)
+            for index, tensor in enumerate(tensors):
+                padded[index, :, : tensor.shape[2]] = tensor[0]
+            return padded.index_select(0, which)
+
+        cache = DynamicCache(ddp_cache_data=[(gathered(layer, 0), gathered(layer, 1))
+                                             for layer in range(len(units[0].cache))])
         with torch.inference_mode():
             hidden = self.base(input_ids=inputs, attention_mask=mask, position_ids=positions, cache=cache,
                                use_cache=True).last_hidden_state
+            del cache
             # Only positions that predict a real token go through the (large) vocabulary head.
             row_index = [r for r, row in enumerate(rows) for _ in range(len(row.tokens) - 1)]
             columns = [c for row in rows for c in range(len(row.tokens) - 1)]
