@@ -121,7 +121,7 @@ def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words:
     preceding readings did not change are taken from ``previous`` as they are.
     """
     results: list[list[Segment]] = [[] for _ in jobs]
-    work = []  # (job number, slots, leads, groups, todo, context)
+    work = []  # (job number, pieces, leads, segment groups, groups still to score)
     for number, job in enumerate(jobs):
         if not job.slots:
             continue

@@ -27,7 +27,12 @@ logger = logging.getLogger(__name__)
 
 
 class Scorer(Protocol):
-    """Scores readings of the slots of a unit; higher is more likely."""
+    """Scores readings of the slots of a unit; higher is more likely.
+
+    A scorer may also offer ``prepare_many`` and ``score_many`` (several units at once) and
+    ``first_difference`` (a free preview that lets the decoder drop hopeless readings); the
+    decoder uses them where present, as :class:`CausalLMScorer` does.
+    """
 
     name: str
 
