@@ -109,3 +109,32 @@ def test_units_prepared_and_scored_together_agree_with_one_at_a_time(tiny_causal
                 scorer.score(alone[1], 0, 1, items[2][1][2])]
     for got, want in zip(scorer.score_many(items), expected):
         assert got == pytest.approx(want, abs=1e-4)
+
+
+def test_units_longer_than_the_sliding_window_score_as_a_plain_forward_pass(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    window = scorer.model.config.sliding_window
+    lead = " ".join(["The officials met again on Thursday and the talks went on."] * 12)
+    pieces = [lead, " White Home", " said the war", " mentioned", " ended."]
+    state = scorer.prepare(pieces)
+    assert state.length > 2 * window
+    got = scorer.score(state, 0, 1, [[" White House", " said"], [" White Home", " mentioned"]])
+    for reading, value in zip([[" White House", " said"], [" White Home", " mentioned"]], got):
+        prefix = [scorer.bos] + list(scorer.encode(lead))
+        scored = list(scorer.encode(reading[0])) + list(scorer.encode(pieces[2])) + list(scorer.encode(reading[1]))
+        ids = prefix + scored + list(scorer.encode(pieces[4]))[: scorer.window]
+        with torch.inference_mode():
+            logits = scorer.model(input_ids=torch.tensor([ids])).logits[0]
+        expected = sum(log_softmax_gather(logits[len(prefix) - 1 : len(ids) - 1], ids[len(prefix):]))
+        assert value == pytest.approx(expected, abs=1e-3)
+
+
+def test_log_normaliser_is_exact_for_ordinary_and_huge_logits(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    torch.manual_seed(1)
+    hidden = torch.randn(6, scorer.model.config.hidden_size)
+    hidden[3:] *= 1e4  # logits far beyond exp's range: the unshifted sum overflows
+    expected = (hidden @ scorer.head.weight.T).logsumexp(-1)
+    got = scorer._log_norms(hidden, block=64)
+    assert torch.isfinite(got).all()
+    assert got.tolist() == pytest.approx(expected.tolist(), rel=1e-5)

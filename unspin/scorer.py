@@ -94,7 +94,8 @@ class CausalLMScorer:
     log-probability of that token comes from the prepared hidden state (a dot product).
     """
 
-    def __init__(self, model: Any, tokenizer: Any, name: str = "", window: int = 4, batch_size: int = 32):
+    def __init__(self, model: Any, tokenizer: Any, name: str = "", window: int = 4,
+                 tokens_per_call: int = 512):
         import torch
 
         self.torch = torch
@@ -102,7 +103,7 @@ class CausalLMScorer:
         self.tokenizer = tokenizer
         self.name = name or getattr(model.config, "_name_or_path", "causal-lm")
         self.window = window
-        self.batch_size = batch_size
+        self.tokens_per_call = tokens_per_call
         self.base = model.base_model
         self.head = model.get_output_embeddings()
         self.softcap = getattr(model.config, "final_logit_softcapping", None)
@@ -125,19 +126,45 @@ class CausalLMScorer:
             logits = self.torch.tanh(logits / self.softcap) * self.softcap
         return logits
 
-    def _log_norms(self, hidden: Any, chunk: int = 64) -> Any:
-        """log sum exp of the logits of each hidden state, a few positions at a time.
+    def _log_norms(self, hidden: Any, block: int = 8192) -> Any:
+        """log sum exp of the logits of each hidden state, a block of the vocabulary at a time.
 
-        A full [positions x 262k] logits tensor would cost hundreds of MB; and max + exp + sum
-        is several times faster than ``torch.logsumexp`` on CPU (same result).
+        The head is the costliest part of scoring on CPU (Gemma's 262k x 640 weights outweigh its
+        layers), so every position goes through each block of the head together, while the block
+        and its logits still sit in cache, and no [positions x vocabulary] tensor is ever made.
+        exp needs no shift while logits stay below ~88 (float32/bfloat16 range); rows where it
+        overflows or underflows are redone with the shift.
         """
         torch = self.torch
+        weight, bias = self.head.weight, getattr(self.head, "bias", None)
+        hidden = hidden.to(weight.dtype)
+        totals = torch.zeros(hidden.shape[0], dtype=torch.float32)
+        buffer = torch.empty((hidden.shape[0], min(block, weight.shape[0])), dtype=weight.dtype)
+        with torch.no_grad():
+            for begin in range(0, weight.shape[0], block):
+                part = weight[begin : begin + block]
+                logits = buffer[:, : part.shape[0]]
+                torch.mm(hidden, part.T, out=logits)
+                if bias is not None:
+                    logits += bias[begin : begin + block]
+                if self.softcap:
+                    logits.div_(self.softcap).tanh_().mul_(self.softcap)
+                totals += logits.exp_().sum(-1, dtype=torch.float32)
+        norms = totals.log_()
+        unsafe = ~torch.isfinite(norms)
+        if bool(unsafe.any()):
+            norms[unsafe] = self._shifted_log_norms(hidden[unsafe])
+        return norms
+
+    def _shifted_log_norms(self, hidden: Any, chunk: int = 64) -> Any:
+        """log sum exp by max + exp + sum, a few positions at a time (safe for any logits)."""
         pieces = []
         for begin in range(0, hidden.shape[0], chunk):
-            logits = self._logits(hidden[begin : begin + chunk])
+            with self.torch.no_grad():
+                logits = self._logits(hidden[begin : begin + chunk])
             top = logits.amax(-1, keepdim=True)
             pieces.append(logits.sub_(top).exp_().sum(-1).log_() + top[:, 0])
-        return torch.cat(pieces) if pieces else torch.zeros(0)
+        return self.torch.cat(pieces) if pieces else self.torch.zeros(0)
 
     def _target_log_probs(self, hidden: Any, targets: Any) -> Any:
         """log P(target) at each hidden state."""
@@ -169,8 +196,12 @@ class CausalLMScorer:
         for row, ids in enumerate(sequences):
             inputs[row, : len(ids)] = torch.tensor(ids)
             attention[row, : len(ids)] = 1
+        from transformers import DynamicCache
+
         with torch.inference_mode():
-            output = self.base(input_ids=inputs, attention_mask=attention, use_cache=True)
+            # A cache without the config keeps every position of sliding-window layers too:
+            # readings anywhere in a long unit look back into it.
+            output = self.base(input_ids=inputs, attention_mask=attention, cache=DynamicCache(), use_cache=True)
         layers = [(layer.keys, layer.values) for layer in output.cache.layers]
         states = []
         for row, (unit, ids) in enumerate(zip(units, sequences)):
@@ -235,12 +266,26 @@ class CausalLMScorer:
         unit go through the model together, each row with its own unit and prefix."""
         rows, scores = self._rows(items)
         values = self._first_token_scores(rows)
-        for begin in range(0, len(rows), self.batch_size):
-            for offset, value in enumerate(self._continuations(rows[begin : begin + self.batch_size])):
-                values[begin + offset] += value
+        for chunk in self._packs(range(len(rows)), rows):
+            for index, value in zip(chunk, self._continuations([rows[i] for i in chunk])):
+                values[index] += value
         for row, value in zip(rows, values):
             scores[row.request][row.reading] += value
         return scores
+
+    def _packs(self, order: Sequence[int], rows: Sequence[_Row]) -> list[list[int]]:
+        """Row indices in forward-call packs of about ``tokens_per_call`` queries, each unit's rows
+        together (so that a pack carries few units' caches)."""
+        by_unit = sorted(order, key=lambda i: (rows[i].unit.length, id(rows[i].unit)))
+        packs: list[list[int]] = [[]]
+        size = 0
+        for index in by_unit:
+            if size >= self.tokens_per_call:
+                packs.append([])
+                size = 0
+            packs[-1].append(index)
+            size += len(rows[index].tokens) - 1
+        return [pack for pack in packs if pack]
 
     def _span(self, state: _CausalUnit, first: int, last: int) -> tuple[int, int, int]:
         """Token positions where slots first..last start and end, and where their window ends."""
@@ -297,57 +342,68 @@ class CausalLMScorer:
     def _continuations(self, rows: Sequence[_Row]) -> list[float]:
         """Sum of log P(token | prefix, earlier tokens) over each row's tokens after the first.
 
-        Every row sees its own unit's KV cache (units padded to the longest), masked down to
-        its own prefix, so rows of different units and prefixes share one forward call.
+        The rows are packed into one sequence (no padding) after their units' KV caches laid
+        end to end; a mask lets each token see its own unit's cache up to the row's prefix and
+        the earlier tokens of its own row, at the positions it would have in the unit. So rows
+        of any units and prefixes share one forward call, and no cache is copied per row.
         """
         from transformers import DynamicCache
 
         torch = self.torch
-        length = max(len(row.tokens) for row in rows) - 1
-        if length <= 0:
+        running = [row for row in rows if len(row.tokens) > 1]
+        if not running:
             return [0.0] * len(rows)
-        units = list({id(row.unit): row.unit for row in rows}.values())
-        slot_of = {id(unit): index for index, unit in enumerate(units)}
-        batch, total = len(rows), max(unit.length for unit in units)
-        inputs = torch.full((batch, length), self.bos, dtype=torch.long)
-        prefixes = torch.tensor([row.prefix for row in rows])
-        for index, row in enumerate(rows):
-            inputs[index, : len(row.tokens) - 1] = torch.tensor(row.tokens[:-1])
-        positions = prefixes[:, None] + torch.arange(length)[None, :]
-        seen = torch.arange(total)[None, :] < prefixes[:, None]  # [batch, total]
-        causal = torch.ones(length, length, dtype=torch.bool).tril()
-        mask = torch.cat([seen[:, None, :].expand(batch, length, total),
-                          causal[None].expand(batch, length, length)], dim=-1)[:, None]
-        if getattr(self.model.config, "_attn_implementation", "sdpa") == "eager":
-            mask = torch.zeros(mask.shape, dtype=self.model.dtype).masked_fill(~mask, torch.finfo(
-                self.model.dtype).min)
-        which = torch.tensor([slot_of[id(row.unit)] for row in rows])
+        units = list({id(row.unit): row.unit for row in running}.values())
+        offsets, total = {}, 0
+        for unit in units:
+            offsets[id(unit)] = total
+            total += unit.length
+        inputs = [t for row in running for t in row.tokens[:-1]]
+        owner = torch.tensor([r for r, row in enumerate(running) for _ in row.tokens[1:]])
+        lengths = torch.tensor([len(row.tokens) - 1 for row in running])
+        first = torch.cumsum(lengths, 0) - lengths  # each row's first query
+        prefixes = torch.tensor([row.prefix for row in running])
+        unit_offsets = torch.tensor([offsets[id(row.unit)] for row in running])
+        queries = len(inputs)
+        step = torch.arange(queries) - first[owner]  # place of each query in its row
+        positions = prefixes[owner] + step
+        columns = torch.arange(total)[None, :] - unit_offsets[owner][:, None]  # cache position in its unit
+        seen = (columns >= 0) & (columns < prefixes[owner][:, None])
+        own = (torch.arange(queries)[None, :] >= first[owner][:, None]) & (
+            torch.arange(queries)[None, :] <= torch.arange(queries)[:, None])
+        mask = torch.cat([seen, own], dim=-1)
+        masks = {"full_attention": mask}
+        sliding = getattr(self.model.config, "sliding_window", None)
+        if sliding and "sliding_attention" in (getattr(self.model.config, "layer_types", None) or ()):
+            recent = torch.cat([positions[:, None] - columns < sliding,
+                                (step[None, :] >= step[:, None] - sliding + 1)], dim=-1)
+            masks["sliding_attention"] = mask & recent
+        masks = {kind: self._attention_mask(m) for kind, m in masks.items()}
 
-        def gathered(layer: int, part: int) -> Any:
+        def laid_end_to_end(layer: int, part: int) -> Any:
             tensors = [unit.cache[layer][part] for unit in units]
-            if len(tensors) == 1:
-                return tensors[0].expand(batch, -1, -1, -1)
-            padded = torch.zeros((len(units), *tensors[0].shape[1:2], total, tensors[0].shape[-1]),
-                                 dtype=tensors[0].dtype)
-            for index, tensor in enumerate(tensors):
-                padded[index, :, : tensor.shape[2]] = tensor[0]
-            return padded.index_select(0, which)
+            return tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=2)
 
-        cache = DynamicCache(ddp_cache_data=[(gathered(layer, 0), gathered(layer, 1))
+        cache = DynamicCache(ddp_cache_data=[(laid_end_to_end(layer, 0), laid_end_to_end(layer, 1))
                                              for layer in range(len(units[0].cache))])
         with torch.inference_mode():
-            hidden = self.base(input_ids=inputs, attention_mask=mask, position_ids=positions, cache=cache,
-                               use_cache=True).last_hidden_state
+            hidden = self.base(input_ids=torch.tensor([inputs]), position_ids=positions[None],
+                               attention_mask=masks if len(masks) > 1 else masks["full_attention"],
+                               cache=cache, use_cache=True).last_hidden_state[0]
             del cache
-            # Only positions that predict a real token go through the (large) vocabulary head.
-            row_index = [r for r, row in enumerate(rows) for _ in range(len(row.tokens) - 1)]
-            columns = [c for row in rows for c in range(len(row.tokens) - 1)]
-            targets = torch.tensor([t for row in rows for t in row.tokens[1:]])
-            log_probs = self._target_log_probs(hidden[row_index, columns], targets)
-        totals = [0.0] * batch
-        for index, value in zip(row_index, log_probs.tolist()):
-            totals[index] += value
-        return totals
+            targets = torch.tensor([t for row in running for t in row.tokens[1:]])
+            log_probs = self._target_log_probs(hidden, targets)
+        sums = torch.zeros(len(running), dtype=log_probs.dtype).index_add_(0, owner, log_probs).tolist()
+        totals = {id(row): value for row, value in zip(running, sums)}
+        return [totals.get(id(row), 0.0) for row in rows]
+
+    def _attention_mask(self, allowed: Any) -> Any:
+        """[queries, keys] booleans -> the model's 4D mask (additive floats for eager attention)."""
+        mask = allowed[None, None]
+        if getattr(self.model.config, "_attn_implementation", "sdpa") == "eager":
+            dtype = self.model.dtype
+            mask = self.torch.zeros(mask.shape, dtype=dtype).masked_fill(~mask, self.torch.finfo(dtype).min)
+        return mask
 
 
 @dataclass
