@@ -103,3 +103,22 @@ def test_readings_ruled_out_by_left_context_never_reach_the_model(tiny_lexicon, 
     assert not any("Range" in reading for reading in scorer.scored)
     assert any(reading.strip() == "Prolonged" for reading in scorer.scored)  # keeping is always scored
     assert "Range" not in result.text
+
+
+def test_second_pass_rescores_only_segments_near_a_change(tiny_lexicon, unigram_scorer):
+    from unspin.decoder import RESCORE_WORDS, UnitJob, decode_units
+    from unspin.lattice import Vocabulary, build_lattice
+    from unspin.lexicon import Lexicon
+    from unspin.tokens import tokenize
+
+    text = ("The White Home official mentioned it." + " Then" * (RESCORE_WORDS + 5)
+            + " the warfare ended.")
+    slots = build_lattice(text, tokenize(text, 0), [Lexicon.load(tiny_lexicon)], Vocabulary.default())
+    assert [slot.text for slot in slots] == ["White Home", "mentioned", "warfare"]
+    first = decode_units(unigram_scorer, [UnitJob(text, 0, len(text), slots)], beam=3, link_words=1)[0]
+    changed = [1, 0, 0]  # "Home" restored in the first pass
+    second = decode_units(unigram_scorer, [UnitJob(text, 0, len(text), slots, changed, first)], beam=3,
+                          link_words=1)[0]
+    assert second[0] is first[0]  # nothing changed before it
+    assert second[1] is not first[1]  # "mentioned" follows the change closely: rescored
+    assert second[2] is first[2]  # "warfare" is too far from it to be swayed
