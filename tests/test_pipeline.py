@@ -122,3 +122,11 @@ def test_second_pass_rescores_only_segments_near_a_change(tiny_lexicon, unigram_
     assert second[0] is first[0]  # nothing changed before it
     assert second[1] is not first[1]  # "mentioned" follows the change closely: rescored
     assert second[2] is first[2]  # "warfare" is too far from it to be swayed
+
+
+def test_a_reused_restorer_gives_what_a_fresh_one_gives(tiny_lexicon, unigram_scorer):
+    reused = Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer)
+    reused.restore("THE WHITE HOME mentioned nothing. The warfare went on.")
+    second = "The White Home official mentioned that the warfare is nearing its fourth yr."
+    fresh = Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer)
+    assert reused.restore(second).edits == fresh.restore(second).edits

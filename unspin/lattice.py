@@ -92,11 +92,21 @@ def load_immutables(path: Path | None = None) -> frozenset[str]:
         return frozenset(line.strip().lower() for line in handle if line.strip() and not line.startswith("#"))
 
 
-def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Vocabulary
-                  ) -> list[Slot]:
-    """Propose originals for every stretch of ``tokens`` (spans of ``text``) that a lexicon knows."""
+MEMO_ENTRIES = 50_000  # a memo past this size starts afresh (tens of MB at most)
+
+
+def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Vocabulary,
+                  memo: dict | None = None) -> list[Slot]:
+    """Propose originals for every stretch of ``tokens`` (spans of ``text``) that a lexicon knows.
+
+    ``memo`` (a dict kept by the caller for these lexicons and vocabulary) remembers the
+    proposals for each stretch of words: the same words recur all through a document and
+    from one document to the next.
+    """
+    if memo is not None and len(memo) > MEMO_ENTRIES:
+        memo.clear()
     max_words = max((lexicon.max_words for lexicon in lexicons), default=1)
-    proposals: list[tuple[int, int, list[Option]]] = []
+    proposals: list[tuple[int, int, Sequence[Option]]] = []
     for first in range(len(tokens)):
         for last in range(first, min(first + max_words, len(tokens))):
             span = tokens[first : last + 1]
@@ -106,10 +116,15 @@ def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon]
                 break
             # Function words are left alone unless a learned spinner was seen swapping them
             # ("However" -> "But", "upon" -> "on"): then only learned lexicons propose.
-            sources = lexicons
-            if first == last and not vocabulary.spinnable(span[0].text):
-                sources = [lexicon for lexicon in lexicons if lexicon.header.weights == "count"]
-            options = _propose(span, sources, vocabulary) if sources else []
+            learned_only = first == last and not vocabulary.spinnable(span[0].text)
+            key = (tuple(t.text for t in span), learned_only)
+            options = memo.get(key) if memo is not None else None
+            if options is None:
+                sources = [lexicon for lexicon in lexicons if lexicon.header.weights == "count"
+                           ] if learned_only else lexicons
+                options = tuple(_propose(span, sources, vocabulary)) if sources else ()
+                if memo is not None:
+                    memo[key] = options
             if options:
                 proposals.append((first, last, options))
     return _merge(text, tokens, proposals, vocabulary)
@@ -217,11 +232,11 @@ def _capitalize(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-def _merge(text: str, tokens: Sequence[Span], proposals: list[tuple[int, int, list[Option]]], vocabulary: Vocabulary
+def _merge(text: str, tokens: Sequence[Span], proposals: list[tuple[int, int, Sequence[Option]]], vocabulary: Vocabulary
            ) -> list[Slot]:
     """Merge overlapping proposals into slots whose options span the whole stretch."""
     proposals.sort(key=lambda p: (p[0], p[1]))
-    groups: list[list[tuple[int, int, list[Option]]]] = []
+    groups: list[list[tuple[int, int, Sequence[Option]]]] = []
     group_end = -1
     for proposal in proposals:
         if groups and proposal[0] <= group_end:
@@ -233,7 +248,7 @@ def _merge(text: str, tokens: Sequence[Span], proposals: list[tuple[int, int, li
     return [_slot(text, tokens, group, vocabulary) for group in groups]
 
 
-def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, list[Option]]],
+def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, Sequence[Option]]],
           vocabulary: Vocabulary) -> Slot:
     first = min(p[0] for p in group)
     last = max(p[1] for p in group)

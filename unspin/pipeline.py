@@ -77,6 +77,7 @@ class Restorer:
         self.progress = progress
         self._model = model
         self._scorer = scorer
+        self._proposals: dict = {}  # build_lattice's memo for these lexicons and vocabulary
         self.settings = RestorerSettings(
             model=scorer.name if scorer else (model or "default"),
             lexicons=[lexicon.name for lexicon in self.lexicons],
@@ -130,7 +131,8 @@ class Restorer:
     def _restore_block(self, text: str, block: _Block) -> list[Edit]:
         units = []
         for unit in block.units:
-            slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary)
+            slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary,
+                                  self._proposals)
             if slots:
                 units.append((unit, slots))
         if not units:
