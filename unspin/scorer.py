@@ -160,11 +160,11 @@ class CausalLMScorer:
     def _shifted_log_norms(self, hidden: Any, chunk: int = 64) -> Any:
         """log sum exp by max + exp + sum, a few positions at a time (safe for any logits)."""
         pieces = []
-        for begin in range(0, hidden.shape[0], chunk):
-            with self.torch.no_grad():
+        with self.torch.no_grad():
+            for begin in range(0, hidden.shape[0], chunk):
                 logits = self._logits(hidden[begin : begin + chunk])
-            top = logits.amax(-1, keepdim=True)
-            pieces.append(logits.sub_(top).exp_().sum(-1).log_() + top[:, 0])
+                top = logits.amax(-1, keepdim=True)
+                pieces.append(logits.sub_(top).exp_().sum(-1).log_() + top[:, 0])
         return self.torch.cat(pieces) if pieces else self.torch.zeros(0)
 
     def _target_log_probs(self, hidden: Any, targets: Any) -> Any:
@@ -267,18 +267,18 @@ class CausalLMScorer:
         unit go through the model together, each row with its own unit and prefix."""
         rows, scores = self._rows(items)
         values = self._first_token_scores(rows)
-        for chunk in self._packs(range(len(rows)), rows):
+        for chunk in self._packs(rows):
             for index, value in zip(chunk, self._continuations([rows[i] for i in chunk])):
                 values[index] += value
         for row, value in zip(rows, values):
             scores[row.request][row.reading] += value
         return scores
 
-    def _packs(self, order: Sequence[int], rows: Sequence[_Row]) -> list[list[int]]:
+    def _packs(self, rows: Sequence[_Row]) -> list[list[int]]:
         """Row indices in forward-call packs of about ``tokens_per_call`` queries, each unit's rows
         together; a pack also carries at most ``2 * tokens_per_call`` tokens of unit caches
         (beyond one unit), since every query's attention spans all of them."""
-        by_unit = sorted(order, key=lambda i: (rows[i].unit.length, id(rows[i].unit)))
+        by_unit = sorted(range(len(rows)), key=lambda i: (rows[i].unit.length, id(rows[i].unit)))
         packs: list[list[int]] = [[]]
         queries, cached, units = 0, 0, set()
         for index in by_unit:
