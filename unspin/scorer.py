@@ -16,6 +16,7 @@ transformers are imported only when a scorer is built.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,7 +67,7 @@ class _CausalUnit:
     ids: list[int]  # the unit's tokens, BOS first
     cache: list[tuple[Any, Any]]  # per layer (keys, values) [1, heads, length, width] of the unit
     hidden: Any  # [positions, width] final hidden states: position p predicts token p + 1
-    log_norm: Any  # [positions] log of the softmax normaliser of each hidden state (NaN: not yet needed)
+    log_norm: list[float]  # per position, log of the softmax normaliser of its hidden state (NaN: not yet needed)
     token_scores: list[float]  # log P(ids[p] | ids[:p]) where log_norm[p - 1] is known
 
     @property
@@ -213,8 +214,7 @@ class CausalLMScorer:
             length = len(ids)
             cache = [(keys[row : row + 1, :, :length], values[row : row + 1, :, :length]) for keys, values in layers]
             hidden = output.last_hidden_state[row, :length]
-            log_norm = torch.full((length,), float("nan"))
-            states.append(_CausalUnit(unit, starts, ids, cache, hidden, log_norm, [0.0] * length))
+            states.append(_CausalUnit(unit, starts, ids, cache, hidden, [math.nan] * length, [0.0] * length))
         # The normaliser is needed only where readings are scored: at slots and their windows.
         self._ensure_scores([(state, p) for state in states for p in self._scored_positions(state)])
         return states
@@ -229,7 +229,7 @@ class CausalLMScorer:
     def _ensure_scores(self, wanted: Sequence[tuple[_CausalUnit, int]]) -> None:
         """Fill ``log_norm[p - 1]`` and ``token_scores[p]`` for the wanted token positions ``p``."""
         torch = self.torch
-        missing = [(state, p) for state, p in wanted if p > 0 and bool(torch.isnan(state.log_norm[p - 1]))]
+        missing = [(state, p) for state, p in wanted if p > 0 and math.isnan(state.log_norm[p - 1])]
         missing = list({(id(state), p): (state, p) for state, p in missing}.values())
         if not missing:
             return
@@ -340,7 +340,7 @@ class CausalLMScorer:
         torch = self.torch
         self._ensure_scores([(row.unit, row.prefix) for row in rows])
         hidden = torch.stack([row.unit.hidden[row.prefix - 1] for row in rows])
-        norms = torch.tensor([float(row.unit.log_norm[row.prefix - 1]) for row in rows])
+        norms = torch.tensor([row.unit.log_norm[row.prefix - 1] for row in rows])
         tokens = torch.tensor([row.tokens[0] for row in rows])
         with torch.inference_mode():
             values = self._token_logits(hidden, tokens) - norms
