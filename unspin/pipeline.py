@@ -139,8 +139,8 @@ class Restorer:
             return []
         per_unit = self._decode(text, units, [None] * len(units), None)
         rates = estimate_rates([s for segments in per_unit for s in segments], self._kinds)
-        # Second pass: each segment after a first-pass change is rescored with the earlier
-        # ones restored, since spun context misleads the language model.
+        # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
+        # is rescored with the earlier ones restored, since spun context misleads the language model.
         contexts = self._first_pass_readings(units, per_unit, rates)
         if any(any(context) for context in contexts):
             per_unit = self._decode(text, units, contexts, per_unit)
