@@ -71,6 +71,27 @@ def test_rows_with_different_prefixes_share_a_batch(tiny_causal):
         assert got == pytest.approx(expected, abs=1e-4)
 
 
+def test_readings_that_share_their_first_tokens_run_them_once_and_score_as_alone(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    state = scorer.prepare(PIECES)
+    # A beam's expansions: every reading of slot 1 after the same readings of slot 0.
+    readings = [[first, second] for first in (" White House", " Ashen Residence") for second in (" said", " told")]
+    queries = []
+    base = scorer.base
+
+    def counting(*args, **kwargs):
+        queries.append(kwargs["input_ids"].shape[1])
+        return base(*args, **kwargs)
+
+    scorer.base = counting
+    together = scorer.score(state, 0, 1, readings)
+    scorer.base = base
+    rows, _ = scorer._rows([(state, (0, 1, readings))])
+    assert sum(queries) < sum(len(row.tokens) - 1 for row in rows)
+    alone = [scorer.score(state, 0, 1, [r])[0] for r in readings]
+    assert together == pytest.approx(alone, abs=1e-4)
+
+
 def test_first_difference_is_the_log_probability_gap_at_the_first_differing_token(tiny_causal):
     scorer = load_scorer(str(tiny_causal), dtype="float32")
     state = scorer.prepare(PIECES)

@@ -350,9 +350,11 @@ class CausalLMScorer:
         """Sum of log P(token | prefix, earlier tokens) over each row's tokens after the first.
 
         The rows are packed into one sequence (no padding) after their units' KV caches laid
-        end to end; a mask lets each token see its own unit's cache up to the row's prefix and
-        the earlier tokens of its own row, at the positions it would have in the unit. So rows
-        of any units and prefixes share one forward call, and no cache is copied per row.
+        end to end, as a prefix tree: rows that leave a unit at the same place with the same
+        first tokens (a beam's hypotheses, readings such as "Associated Press" and "Associated
+        Press's") share those tokens' queries. A mask lets each query see its own unit's cache
+        up to the prefix and its ancestors in the tree, at the positions it would have in the
+        unit; so rows of any units and prefixes share one forward call, and no cache is copied.
         """
         from transformers import DynamicCache
 
@@ -365,25 +367,37 @@ class CausalLMScorer:
         for unit in units:
             offsets[id(unit)] = total
             total += unit.length
-        inputs = [t for row in running for t in row.tokens[:-1]]
-        owner = torch.tensor([r for r, row in enumerate(running) for _ in row.tokens[1:]])
-        lengths = torch.tensor([len(row.tokens) - 1 for row in running])
-        first = torch.cumsum(lengths, 0) - lengths  # each row's first query
-        prefixes = torch.tensor([row.prefix for row in running])
-        unit_offsets = torch.tensor([offsets[id(row.unit)] for row in running])
-        queries = len(inputs)
-        step = torch.arange(queries) - first[owner]  # place of each query in its row
-        positions = prefixes[owner] + step
-        columns = torch.arange(total)[None, :] - unit_offsets[owner][:, None]  # cache position in its unit
-        seen = (columns >= 0) & (columns < prefixes[owner][:, None])
-        own = (torch.arange(queries)[None, :] >= first[owner][:, None]) & (
-            torch.arange(queries)[None, :] <= torch.arange(queries)[:, None])
-        mask = torch.cat([seen, own], dim=-1)
+        # Queries: one per distinct (unit, prefix, tokens so far); a row's step k asks its query
+        # for tokens[k + 1].
+        nodes: dict[tuple, int] = {}
+        inputs, parents, depths, prefixes, unit_offsets = [], [], [], [], []
+        pairs: dict[tuple[int, int], int] = {}  # (query, target) -> pair number
+        steps, owners = [], []  # per row step: its pair, its row
+        for number, row in enumerate(running):
+            parent = -1
+            for depth, token in enumerate(row.tokens[:-1]):
+                key = (id(row.unit), row.prefix, tuple(row.tokens[: depth + 1]))
+                node = nodes.get(key)
+                if node is None:
+                    node = nodes[key] = len(inputs)
+                    inputs.append(token)
+                    parents.append(node if parent < 0 else parent)
+                    depths.append(depth)
+                    prefixes.append(row.prefix)
+                    unit_offsets.append(offsets[id(row.unit)])
+                steps.append(pairs.setdefault((node, row.tokens[depth + 1]), len(pairs)))
+                owners.append(number)
+                parent = node
+        depth = torch.tensor(depths)
+        positions = torch.tensor(prefixes) + depth
+        columns = torch.arange(total)[None, :] - torch.tensor(unit_offsets)[:, None]  # cache position in its unit
+        seen = (columns >= 0) & (columns < torch.tensor(prefixes)[:, None])
+        mask = torch.cat([seen, _ancestors(torch.tensor(parents))], dim=-1)
         masks = {"full_attention": mask}
         sliding = getattr(self.model.config, "sliding_window", None)
         if sliding and "sliding_attention" in (getattr(self.model.config, "layer_types", None) or ()):
             recent = torch.cat([positions[:, None] - columns < sliding,
-                                (step[None, :] >= step[:, None] - sliding + 1)], dim=-1)
+                                (depth[None, :] >= depth[:, None] - sliding + 1)], dim=-1)
             masks["sliding_attention"] = mask & recent
         masks = {kind: self._attention_mask(m) for kind, m in masks.items()}
 
@@ -398,9 +412,11 @@ class CausalLMScorer:
                                attention_mask=masks if len(masks) > 1 else masks["full_attention"],
                                cache=cache, use_cache=True).last_hidden_state[0]
             del cache
-            targets = torch.tensor([t for row in running for t in row.tokens[1:]])
-            log_probs = self._target_log_probs(hidden, targets)
-        sums = torch.zeros(len(running), dtype=log_probs.dtype).index_add_(0, owner, log_probs).tolist()
+            pair_nodes = torch.tensor([node for node, _ in pairs])
+            targets = torch.tensor([target for _, target in pairs])
+            log_probs = self._token_logits(hidden[pair_nodes], targets) - self._log_norms(hidden)[pair_nodes]
+        sums = torch.zeros(len(running), dtype=log_probs.dtype).index_add_(
+            0, torch.tensor(owners), log_probs[torch.tensor(steps)]).tolist()
         totals = {id(row): value for row, value in zip(running, sums)}
         return [totals.get(id(row), 0.0) for row in rows]
 
@@ -522,3 +538,19 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str | N
     if kind == "masked":
         return MaskedLMScorer(weights, tokenizer, name=str(name))
     return CausalLMScorer(weights, tokenizer, name=str(name))
+
+
+def _ancestors(parents: Any) -> Any:
+    """[n, n] booleans: ``[i, j]`` when node j is node i or an ancestor of it (a root is its own parent)."""
+    import torch
+
+    count = parents.shape[0]
+    reach = torch.eye(count, dtype=torch.bool)
+    reach[torch.arange(count), parents] = True
+    jump = parents
+    while True:  # pointer jumping: after k rounds every ancestor within 2^k steps is marked
+        further = jump[jump]
+        reach |= reach[jump]
+        if bool((further == jump).all()):
+            return reach
+        jump = further
