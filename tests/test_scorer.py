@@ -132,6 +132,18 @@ def test_units_prepared_and_scored_together_agree_with_one_at_a_time(tiny_causal
         assert got == pytest.approx(want, abs=1e-4)
 
 
+def test_unit_by_unit_attention_equals_one_masked_attention_over_all_units(tiny_causal):
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    assert scorer.blocked
+    other = ["Trump", " informed", " reporters that the", " Related Press", " and Reuters confirmed the call."]
+    states = scorer.prepare_many([PIECES, other])
+    items = [(states[0], (0, 1, [[" White House", " said"], [" Ashen Residence", " told"]])),
+             (states[1], (0, 1, [[" told", " Associated Press"], [" informed", " Associated Press"]]))]
+    blocked = scorer.score_many(items)
+    scorer.blocked = False
+    assert blocked == [pytest.approx(masked, abs=1e-4) for masked in scorer.score_many(items)]
+
+
 def test_units_longer_than_the_sliding_window_score_as_a_plain_forward_pass(tiny_causal):
     scorer = load_scorer(str(tiny_causal), dtype="float32")
     window = scorer.model.config.sliding_window

@@ -111,6 +111,7 @@ class CausalLMScorer:
         bos = tokenizer.bos_token_id
         self.bos = bos if bos is not None else tokenizer.eos_token_id
         self.encode = cached_encoder(tokenizer)
+        self.blocked = _use_blocked_attention(self.model)
 
     def _logits(self, hidden: Any) -> Any:
         logits = self.head(hidden).float()
@@ -373,7 +374,11 @@ class CausalLMScorer:
         inputs, parents, depths, prefixes, unit_offsets = [], [], [], [], []
         pairs: dict[tuple[int, int], int] = {}  # (query, target) -> pair number
         steps, owners = [], []  # per row step: its pair, its row
+        blocks: list[list[int]] = []  # per unit: first query, end of queries, cache start, cache end
         for number, row in enumerate(running):
+            if not blocks or blocks[-1][2] != offsets[id(row.unit)]:
+                blocks.append([len(inputs), len(inputs), offsets[id(row.unit)], offsets[id(row.unit)]])
+            blocks[-1][3] = max(blocks[-1][3], offsets[id(row.unit)] + row.prefix)
             parent = -1
             for depth, token in enumerate(row.tokens[:-1]):
                 key = (id(row.unit), row.prefix, tuple(row.tokens[: depth + 1]))
@@ -388,6 +393,7 @@ class CausalLMScorer:
                 steps.append(pairs.setdefault((node, row.tokens[depth + 1]), len(pairs)))
                 owners.append(number)
                 parent = node
+            blocks[-1][1] = len(inputs)
         depth = torch.tensor(depths)
         positions = torch.tensor(prefixes) + depth
         columns = torch.arange(total)[None, :] - torch.tensor(unit_offsets)[:, None]  # cache position in its unit
@@ -407,10 +413,14 @@ class CausalLMScorer:
 
         cache = DynamicCache(ddp_cache_data=[(laid_end_to_end(layer, 0), laid_end_to_end(layer, 1))
                                              for layer in range(len(units[0].cache))])
+        # Each unit's queries attend to that unit alone (the mask rules out the rest anyway),
+        # where each unit's rows lie together, as _packs puts them.
+        contiguous = len({cache_start for _, _, cache_start, _ in blocks}) == len(blocks)
+        blocked = {"unit_blocks": blocks} if self.blocked and contiguous else {}
         with torch.inference_mode():
             hidden = self.base(input_ids=torch.tensor([inputs]), position_ids=positions[None],
                                attention_mask=masks if len(masks) > 1 else masks["full_attention"],
-                               cache=cache, use_cache=True).last_hidden_state[0]
+                               cache=cache, use_cache=True, **blocked).last_hidden_state[0]
             del cache
             pair_nodes = torch.tensor([node for node, _ in pairs])
             targets = torch.tensor([target for _, target in pairs])
@@ -554,3 +564,44 @@ def _ancestors(parents: Any) -> Any:
         if bool((further == jump).all()):
             return reach
         jump = further
+
+
+BLOCKED_ATTENTION = "unspin_blocked_sdpa"
+
+
+def _use_blocked_attention(model: Any) -> bool:
+    """Give an SDPA model an attention that can run unit by unit (see ``_blocked_sdpa``)."""
+    if getattr(model.config, "_attn_implementation", None) not in ("sdpa", BLOCKED_ATTENTION):
+        return False
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    AttentionInterface.register(BLOCKED_ATTENTION, _blocked_sdpa)
+    AttentionMaskInterface.register(BLOCKED_ATTENTION, sdpa_mask)
+    model.config._attn_implementation = BLOCKED_ATTENTION
+    return True
+
+
+def _blocked_sdpa(module: Any, query: Any, key: Any, value: Any, attention_mask: Any,
+                  unit_blocks: Sequence[Sequence[int]] | None = None, **kwargs: Any) -> tuple[Any, None]:
+    """SDPA, or with ``unit_blocks`` one SDPA per unit of a packed row call.
+
+    A packed call lays many units' caches end to end, but each query may see only its own
+    unit's cache and its own rows: attending to every key and masking most of them out costs
+    several times the work. ``unit_blocks`` gives, per unit, its queries [q0, q1) and the
+    cache columns [k0, k1) they may see; the queries' own keys follow the cache.
+    """
+    import torch
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    if unit_blocks is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+    cached = key.shape[2] - query.shape[2]
+    output = query.new_empty(query.shape[0], query.shape[2], query.shape[1], value.shape[-1])
+    for q0, q1, k0, k1 in unit_blocks:
+        keys = torch.cat([key[:, :, k0:k1], key[:, :, cached + q0 : cached + q1]], dim=2)
+        values = torch.cat([value[:, :, k0:k1], value[:, :, cached + q0 : cached + q1]], dim=2)
+        mask = torch.cat([attention_mask[..., q0:q1, k0:k1],
+                          attention_mask[..., q0:q1, cached + q0 : cached + q1]], dim=-1)
+        output[:, q0:q1] = sdpa_attention_forward(module, query[:, :, q0:q1], keys, values, mask, **kwargs)[0]
+    return output, None
