@@ -144,6 +144,20 @@ def test_unit_by_unit_attention_equals_one_masked_attention_over_all_units(tiny_
     assert blocked == [pytest.approx(masked, abs=1e-4) for masked in scorer.score_many(items)]
 
 
+def test_a_unit_prepared_for_some_slots_scores_them_as_one_prepared_for_all(tiny_causal):
+    import math
+
+    scorer = load_scorer(str(tiny_causal), dtype="float32")
+    partial = scorer.prepare_many([PIECES], scored=[[1]])[0]
+    first_slot = partial.starts[1]
+    assert math.isnan(partial.log_norm[first_slot - 1])  # slot 0's normaliser was not computed ahead
+    readings = [[" said"], [" mentioned"], [" told"]]
+    assert scorer.score(partial, 1, 1, readings) == pytest.approx(
+        scorer.score(scorer.prepare(PIECES), 1, 1, readings), abs=1e-5)
+    assert scorer.score(partial, 0, 0, [[" White House"]]) == pytest.approx(
+        scorer.score(scorer.prepare(PIECES), 0, 0, [[" White House"]]), abs=1e-5)
+
+
 def test_units_longer_than_the_sliding_window_score_as_a_plain_forward_pass(tiny_causal):
     scorer = load_scorer(str(tiny_causal), dtype="float32")
     window = scorer.model.config.sliding_window

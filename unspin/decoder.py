@@ -135,7 +135,9 @@ def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words:
         work.append((number, pieces, leads, groups, todo))
     if not work:
         return results
-    states = _prepare_many(scorer, [pieces for _, pieces, _, _, _ in work])
+    # Only the slots of the segments to score need the normaliser ahead (a second pass rescores few).
+    scored = [[slot for g in todo for slot in range(groups[g][0], groups[g][1] + 1)] for *_, groups, todo in work]
+    states = _prepare_many(scorer, [pieces for _, pieces, _, _, _ in work], scored)
     beams = [{g: ([()], [0.0]) for g in todo} for *_, todo in work]
     depths = max((groups[g][1] - groups[g][0] + 1 for *_, groups, todo in work for g in todo), default=0)
     for depth in range(depths):
@@ -184,9 +186,9 @@ def _changed_nearby(job: UnitJob, first: int) -> bool:
     return False
 
 
-def _prepare_many(scorer: Scorer, units: list[list[str]]) -> list:
+def _prepare_many(scorer: Scorer, units: list[list[str]], scored: list[list[int]]) -> list:
     if hasattr(scorer, "prepare_many"):
-        return scorer.prepare_many(units)
+        return scorer.prepare_many(units, scored=scored)
     return [scorer.prepare(pieces) for pieces in units]
 
 

@@ -176,8 +176,13 @@ class CausalLMScorer:
     def prepare(self, pieces: Sequence[str]) -> _CausalUnit:
         return self.prepare_many([pieces])[0]
 
-    def prepare_many(self, units: Sequence[Sequence[str]], tokens_per_batch: int = 2048) -> list[_CausalUnit]:
-        """Run each unit once (several per forward call, padded) and keep what its readings share."""
+    def prepare_many(self, units: Sequence[Sequence[str]], tokens_per_batch: int = 2048,
+                     scored: Sequence[Sequence[int]] | None = None) -> list[_CausalUnit]:
+        """Run each unit once (several per forward call, padded) and keep what its readings share.
+
+        ``scored`` lists, per unit, the slots whose readings will be scored (default: all); the
+        normaliser is computed ahead, in one batch, only around those.
+        """
         encoded = [[list(self.encode(piece)) for piece in pieces] for pieces in units]
         # Units of similar length share a batch, so that little of it is padding.
         order = sorted(range(len(encoded)), key=lambda i: sum(len(t) for t in encoded[i]))
@@ -186,11 +191,13 @@ class CausalLMScorer:
         for index in order:
             batch.append(index)
             if sum(len(t) for i in batch for t in encoded[i]) >= tokens_per_batch or index == order[-1]:
-                states.update(zip(batch, self._prepare_batch([encoded[i] for i in batch])))
+                states.update(zip(batch, self._prepare_batch([encoded[i] for i in batch],
+                                                             [scored[i] for i in batch] if scored else None)))
                 batch = []
         return [states[index] for index in range(len(encoded))]
 
-    def _prepare_batch(self, units: list[list[list[int]]]) -> list[_CausalUnit]:
+    def _prepare_batch(self, units: list[list[list[int]]], scored: list[Sequence[int]] | None
+                       ) -> list[_CausalUnit]:
         torch = self.torch
         sequences = [[self.bos] + [t for tokens in unit for t in tokens] for unit in units]
         longest = max(len(ids) for ids in sequences)
@@ -217,12 +224,13 @@ class CausalLMScorer:
             hidden = output.last_hidden_state[row, :length]
             states.append(_CausalUnit(unit, starts, ids, cache, hidden, [math.nan] * length, [0.0] * length))
         # The normaliser is needed only where readings are scored: at slots and their windows.
-        self._ensure_scores([(state, p) for state in states for p in self._scored_positions(state)])
+        self._ensure_scores([(state, p) for number, state in enumerate(states)
+                             for p in self._scored_positions(state, scored[number] if scored else None)])
         return states
 
-    def _scored_positions(self, state: _CausalUnit) -> list[int]:
+    def _scored_positions(self, state: _CausalUnit, slots: Sequence[int] | None = None) -> list[int]:
         positions: set[int] = set()
-        for slot in range(1, len(state.pieces), 2):
+        for slot in range(1, len(state.pieces), 2) if slots is None else [2 * s + 1 for s in slots]:
             start = state.starts[slot]
             positions.update(range(start, min(start + len(state.pieces[slot]) + self.window, state.length)))
         return sorted(positions)
