@@ -169,10 +169,6 @@ class CausalLMScorer:
                 pieces.append(logits.sub_(top).exp_().sum(-1).log_() + top[:, 0])
         return self.torch.cat(pieces) if pieces else self.torch.zeros(0)
 
-    def _target_log_probs(self, hidden: Any, targets: Any) -> Any:
-        """log P(target) at each hidden state."""
-        return self._token_logits(hidden, targets) - self._log_norms(hidden)
-
     def prepare(self, pieces: Sequence[str]) -> _CausalUnit:
         return self.prepare_many([pieces])[0]
 
