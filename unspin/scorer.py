@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -530,6 +531,10 @@ def default_dtype() -> str:
 
 def load_scorer(model: str | None = None, progress: bool = False, dtype: str | None = None) -> Scorer:
     """Build the scorer for a hub id or local path; its kind (causal or masked) follows the config."""
+    # oneDNN keeps up to 1,024 compiled matmul primitives, each with its own buffers, and scoring
+    # meets new shapes at every call: on a streamed 10 MB input that cache alone grew by some
+    # 250 MB. 32 (read when the first primitive is made) covers a call's shapes at the same speed.
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "32")
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
