@@ -158,6 +158,18 @@ def test_a_unit_prepared_for_some_slots_scores_them_as_one_prepared_for_all(tiny
         scorer.score(scorer.prepare(PIECES), 0, 0, [[" White House"]]), abs=1e-5)
 
 
+def test_an_eager_attention_model_scores_as_the_sdpa_one(tiny_causal):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_causal), attn_implementation="eager", dtype=torch.float32)
+    eager = CausalLMScorer(model, AutoTokenizer.from_pretrained(str(tiny_causal)))
+    assert not eager.blocked  # the packed rows go through the additive mask instead
+    sdpa = load_scorer(str(tiny_causal), dtype="float32")
+    readings = [[" White House", " said"], [" Ashen Residence", " told"], [" White Home", " said"]]
+    assert eager.score(eager.prepare(PIECES), 0, 1, readings) == pytest.approx(
+        sdpa.score(sdpa.prepare(PIECES), 0, 1, readings), abs=1e-4)
+
+
 def test_units_longer_than_the_sliding_window_score_as_a_plain_forward_pass(tiny_causal):
     scorer = load_scorer(str(tiny_causal), dtype="float32")
     window = scorer.model.config.sliding_window
