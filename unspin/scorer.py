@@ -283,7 +283,8 @@ class CausalLMScorer:
     def _packs(self, rows: Sequence[_Row]) -> list[list[int]]:
         """Row indices in forward-call packs of about ``tokens_per_call`` queries, each unit's rows
         together; a pack also carries at most ``2 * tokens_per_call`` tokens of unit caches
-        (beyond one unit), since every query's attention spans all of them."""
+        (beyond one unit), since the caches are copied end to end for each call and the mask
+        spans all of them (as does attention, for a model without unit-by-unit attention)."""
         by_unit = sorted(range(len(rows)), key=lambda i: (rows[i].unit.length, id(rows[i].unit)))
         packs: list[list[int]] = [[]]
         queries, cached, units = 0, 0, set()
@@ -399,10 +400,10 @@ class CausalLMScorer:
                 owners.append(number)
                 parent = node
             blocks[-1][1] = len(inputs)
-        depth = torch.tensor(depths)
-        positions = torch.tensor(prefixes) + depth
+        depth, prefix = torch.tensor(depths), torch.tensor(prefixes)
+        positions = prefix + depth
         columns = torch.arange(total)[None, :] - torch.tensor(unit_offsets)[:, None]  # cache position in its unit
-        seen = (columns >= 0) & (columns < torch.tensor(prefixes)[:, None])
+        seen = (columns >= 0) & (columns < prefix[:, None])
         mask = torch.cat([seen, _ancestors(torch.tensor(parents))], dim=-1)
         masks = {"full_attention": mask}
         sliding = getattr(self.model.config, "sliding_window", None)
