@@ -197,3 +197,25 @@ def test_log_normaliser_is_exact_for_ordinary_and_huge_logits(tiny_causal):
     got = scorer._log_norms(hidden, block=64)
     assert torch.isfinite(got).all()
     assert got.tolist() == pytest.approx(expected.tolist(), rel=1e-5)
+
+
+def test_bfloat16_runs_the_tanh_gelu_as_the_erf_gelu_and_scores_as_the_model_as_loaded(tiny_causal):
+    from transformers import AutoModelForCausalLM
+
+    exact = load_scorer(str(tiny_causal), dtype="float32")
+    assert all(type(layer.mlp.act_fn).__name__ == "GELUTanh" for layer in exact.base.layers)  # left as it is
+    plain = AutoModelForCausalLM.from_pretrained(str(tiny_causal), dtype=torch.bfloat16)
+    scorer = load_scorer(str(tiny_causal), dtype="bfloat16")
+    mlps = [layer.mlp for layer in scorer.base.layers]
+    assert all(isinstance(m.act_fn, torch.nn.GELU) and m.act_fn.approximate == "none" for m in mlps)
+    readings = [[" White House", " said"], [" Ashen Residence", " told"], [" White Home", " mentioned"]]
+    fast = scorer.score(scorer.prepare(PIECES), 0, 1, readings)
+    with scorer.model_as_loaded() as model:
+        assert all(type(m.act_fn).__name__ == "GELUTanh" for m in mlps)
+        state = scorer.prepare(PIECES)
+        loaded = scorer.score(state, 0, 1, readings)
+        ids = torch.tensor([state.ids])
+        with torch.inference_mode():
+            assert torch.equal(model(input_ids=ids).logits, plain(input_ids=ids).logits)
+    assert all(isinstance(m.act_fn, torch.nn.GELU) for m in mlps)
+    assert fast == pytest.approx(loaded, abs=0.05)

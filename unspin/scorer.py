@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -113,6 +114,18 @@ class CausalLMScorer:
         self.bos = bos if bos is not None else tokenizer.eos_token_id
         self.encode = cached_encoder(tokenizer)
         self.blocked = _use_blocked_attention(self.model)
+        self._loaded_activations = _use_erf_gelu(self.model)
+
+    @contextmanager
+    def model_as_loaded(self) -> Iterator[Any]:
+        """The model exactly as transformers built it (its own GELU back), e.g. for a reference pass."""
+        for module, activation in self._loaded_activations:
+            module.act_fn = activation
+        try:
+            yield self.model
+        finally:
+            for module, activation in self._loaded_activations:
+                module.act_fn = _erf_gelu_for(activation)
 
     def _logits(self, hidden: Any) -> Any:
         logits = self.head(hidden).float()
@@ -574,6 +587,38 @@ def _ancestors(parents: Any) -> Any:
         if bool((further == jump).all()):
             return reach
         jump = further
+
+
+def _use_erf_gelu(model: Any) -> list[tuple[Any, Any]]:
+    """In bfloat16, run tanh-approximate GELUs (Gemma's) as the exact, erf GELU they approximate.
+
+    On CPU torch's tanh is some 5x slower than its erf GELU: 0.66 against 0.19 s of a seed
+    restore. The two functions differ by at most 4.7e-4 (near x = 2.7, where that is 3% of a
+    bfloat16 step); rounded to bfloat16, four outputs in five are equal and the rest one step
+    apart, the size of bfloat16's own rounding. In float32 the difference would show, so the
+    model is left as it is. Returns (module, its own activation) pairs.
+    """
+    import torch
+
+    if next(model.parameters()).dtype != torch.bfloat16:
+        return []
+    swapped = []
+    for module in model.modules():
+        activation = getattr(module, "act_fn", None)
+        replacement = _erf_gelu_for(activation)
+        if replacement is not activation:
+            swapped.append((module, activation))
+            module.act_fn = replacement
+    return swapped
+
+
+def _erf_gelu_for(activation: Any) -> Any:
+    """nn.GELU() for a tanh-approximate GELU module, else the activation itself."""
+    import torch
+
+    tanh_gelu = type(activation).__name__ in ("GELUTanh", "PytorchGELUTanh") or (
+        isinstance(activation, torch.nn.GELU) and activation.approximate == "tanh")
+    return torch.nn.GELU() if tanh_gelu else activation
 
 
 BLOCKED_ATTENTION = "unspin_blocked_sdpa"
