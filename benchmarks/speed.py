@@ -4,10 +4,11 @@ Measures, in one run on this machine:
 
 1. model load time (reported apart);
 2. the floor: one plain forward pass (logits included) of the model as transformers builds it
-   over the spun seed, in sentence batches (after a warm-up pass, the best of three); also the
-   same pass with the activation the scorer runs in bfloat16 (erf GELU for Gemma's tanh GELU);
-3. ``Restorer.restore`` on the seed (after a warm-up on its first 2,000 characters, the best
-   of three, interleaved with the floors' runs), and the ratio to the floor (target <= 3x);
+   over the spun seed, in sentence batches (after a warm-up pass); also the same pass with the
+   activation the scorer runs in bfloat16 (the erf GELU for Gemma's tanh GELU);
+3. ``Restorer.restore`` on the seed (after a warm-up on its first 2,000 characters), in
+   ``--rounds`` rounds of floors and restore, and the ratio to the floor (target <= 3x): of the
+   best runs, and the median of the rounds' ratios;
 4. scaling: 4 concatenated copies of the seed against one, best of two interleaved runs each
    (target <= 4.4x);
 5. memory: peak RSS of ``unspin restore`` on a 10 MB file, sampled for ``--memory-seconds``
@@ -16,7 +17,7 @@ Measures, in one run on this machine:
 
 Usage::
 
-    python benchmarks/speed.py [--model M] [--skip-scaling] [--skip-memory] [--memory-seconds 60]
+    python benchmarks/speed.py [--model M] [--rounds 5] [--skip-scaling] [--skip-memory] [--memory-seconds 60]
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-seconds", type=float, default=60.0)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved floor and restore runs")
     args = parser.parse_args()
 
     from unspin import Restorer
@@ -110,26 +112,34 @@ def main() -> None:
     print(f"lexicon load: {time.perf_counter() - started:.1f} s")
 
     # Both sides warm up first (first calls pay one-off costs: kernel set-up, lazily loaded
-    # word tables) and take the best of three runs, since timings on a shared machine jitter.
+    # word tables) and run several times, since timings on a shared machine jitter.
     as_loaded = getattr(scorer, "model_as_loaded", contextlib.nullcontext)
     with as_loaded():
         forward_floor(scorer, text)
     forward_floor(scorer, text)
     restorer.restore(text[:2000])
     floors, scorer_floors, restores = [], [], []
-    for _ in range(3):
+    for _ in range(args.rounds):
         with as_loaded():
             floors.append(forward_floor(scorer, text))
         scorer_floors.append(forward_floor(scorer, text))
         restores.append(timed_restore(restorer, text))
-    floor = min(floors)
     seconds, edits = min(restores)
-    print(f"forward pass over the seed: {floor:.1f} s (runs: {', '.join(f'{f:.1f}' for f in floors)}); "
+    runs = [r for r, _ in restores]
+
+    def ratios(reference: list[float]) -> str:
+        # A round's floors and restore run within seconds of each other, so the median of the
+        # rounds' ratios shrugs off the machine's slow spells better than either best-of.
+        rounds = [r / f for r, f in zip(runs, reference)]
+        return (f"ratio of the bests {seconds / min(reference):.2f}x, median of the rounds' ratios "
+                f"{statistics.median(rounds):.2f}x (rounds: {', '.join(f'{x:.2f}' for x in rounds)})")
+
+    print(f"forward pass over the seed: {min(floors):.1f} s (runs: {', '.join(f'{f:.1f}' for f in floors)}); "
           f"with the scorer's activation {min(scorer_floors):.1f} s (runs: "
-          f"{', '.join(f'{f:.1f}' for f in scorer_floors)}; restore / that: {seconds / min(scorer_floors):.2f}x)")
-    print(f"restore of the seed: {seconds:.1f} s (runs: {', '.join(f'{r:.1f}' for r, _ in restores)}; "
-          f"{edits} edits); ratio {seconds / floor:.2f}x (target <= 3x); ratio of the medians "
-          f"{statistics.median(r for r, _ in restores) / statistics.median(floors):.2f}x")
+          f"{', '.join(f'{f:.1f}' for f in scorer_floors)})")
+    print(f"restore of the seed: {seconds:.1f} s (runs: {', '.join(f'{r:.1f}' for r in runs)}; {edits} edits)")
+    print(f"against the forward pass (target <= 3x): {ratios(floors)}")
+    print(f"against the pass with the scorer's activation: {ratios(scorer_floors)}")
 
     if not args.skip_scaling:
         # Two runs of each, interleaved, so that a slow spell of the machine hits both sides.
