@@ -119,13 +119,14 @@ class CausalLMScorer:
     @contextmanager
     def model_as_loaded(self) -> Iterator[Any]:
         """The model exactly as transformers built it (its own GELU back), e.g. for a reference pass."""
+        running = [(module, module.act_fn) for module, _ in self._loaded_activations]
         for module, activation in self._loaded_activations:
             module.act_fn = activation
         try:
             yield self.model
         finally:
-            for module, activation in self._loaded_activations:
-                module.act_fn = _erf_gelu_for(activation)
+            for module, activation in running:
+                module.act_fn = activation
 
     def _logits(self, hidden: Any) -> Any:
         logits = self.head(hidden).float()
