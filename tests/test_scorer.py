@@ -219,3 +219,26 @@ def test_bfloat16_runs_the_tanh_gelu_as_the_erf_gelu_and_scores_as_the_model_as_
             assert torch.equal(model(input_ids=ids).logits, plain(input_ids=ids).logits)
     assert all(isinstance(m.act_fn, torch.nn.GELU) for m in mlps)
     assert fast == pytest.approx(loaded, abs=0.05)
+
+
+def test_a_gemma_tokenizer_encodes_the_same_once_its_python_vocabulary_copies_are_released():
+    from transformers import GemmaTokenizer
+
+    from unspin.scorer import _release_vocabulary_copies
+
+    letters = ["▁", "t", "h", "e", "w", "a", "r", "s", "i", "d"]
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<mask>": 4}
+    vocab.update({piece: len(vocab) + i for i, piece in enumerate(letters)})
+    merges = [("t", "h"), ("th", "e"), ("▁", "the"), ("w", "a"), ("wa", "r"), ("▁", "war"), ("s", "a")]
+    vocab.update({a + b: len(vocab) + i for i, (a, b) in enumerate(merges)})
+    tokenizer = GemmaTokenizer(vocab=vocab, merges=merges)
+    texts = [" the war", "the wars said", " said the", ""]
+    before = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts]
+    assert tokenizer._vocab and tokenizer._merges  # what transformers keeps, and the release drops
+
+    _release_vocabulary_copies(tokenizer)
+
+    assert tokenizer._vocab is None and tokenizer._merges is None
+    assert [tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts] == before
+    assert before[0] == [vocab["▁the"], vocab["▁war"]]
+    assert tokenizer.bos_token_id == 2 and tokenizer.eos_token_id == 1
