@@ -18,7 +18,7 @@ from unspin.decoder import UnitJob, best_readings, choose_edits, decode_units, e
 from unspin.edits import Edit, Restoration, restoration_from_edits
 from unspin.lattice import Vocabulary, build_lattice
 from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
-from unspin.scorer import Scorer, load_scorer
+from unspin.scorer import Scorer, load_scorer, return_freed_memory
 from unspin.tokens import Span, split_paragraphs, split_sentences, tokenize
 
 logger = logging.getLogger(__name__)
@@ -146,6 +146,9 @@ class Restorer:
             per_unit = self._decode(text, units, contexts, per_unit)
             rates = estimate_rates([s for segments in per_unit for s in segments], self._kinds)
         segments = [s for unit_segments in per_unit for s in unit_segments]
+        # The model's transient tensors leave the heap fragmented; left alone, a long stream's
+        # resident memory grows block after block (to about 2.1 GB on 10 MB) though little is live.
+        return_freed_memory()
         logger.info("block %d-%d: spin rates %s", block.start, block.end,
                     ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates.items())))
         return choose_edits(segments, rates, self.threshold)
