@@ -130,3 +130,39 @@ def test_a_reused_restorer_gives_what_a_fresh_one_gives(tiny_lexicon, unigram_sc
     second = "The White Home official mentioned that the warfare is nearing its fourth yr."
     fresh = Restorer(lexicons=[str(tiny_lexicon)], scorer=unigram_scorer)
     assert reused.restore(second).edits == fresh.restore(second).edits
+
+
+MANY = [SPUN, "", "Putin has made clear that Tomahawks would cross a red line.\n",
+        "“Trump informed them,” the Related Press mentioned.\r\n\r\nThe warfare went on this yr.\n",
+        SPUN + "\n\n" + SPUN.replace("Thursday", "Friday")]
+
+
+@pytest.mark.parametrize("block_characters", [20_000, 60])  # one shared group, or many small ones
+def test_restore_many_gives_each_text_what_restoring_it_alone_gives(restorer, monkeypatch, block_characters):
+    import unspin.pipeline
+
+    monkeypatch.setattr(unspin.pipeline, "BLOCK_CHARACTERS", block_characters)
+    together = restorer.restore_many(MANY)
+    alone = [restorer.restore(text) for text in MANY]
+    assert [r.text for r in together] == [r.text for r in alone]
+    assert [r.edits for r in together] == [r.edits for r in alone]
+    assert together[0].text == ORIGINAL and together[1].text == "" and together[2].text == MANY[2]
+
+
+def test_restore_many_batches_texts_for_a_real_model_and_scores_them_as_alone(tiny_causal, tiny_lexicon):
+    from unspin.scorer import load_scorer
+
+    restorer = Restorer(lexicons=[str(tiny_lexicon)], scorer=load_scorer(str(tiny_causal), dtype="float32"),
+                        threshold=0.0)
+    calls = []
+    prepare_many = restorer.scorer.prepare_many
+    restorer.scorer.prepare_many = lambda units, *args, **kwargs: calls.append(len(units)) or prepare_many(
+        units, *args, **kwargs)
+    together = restorer.restore_many(MANY)
+    assert max(calls) >= 5  # the five spun paragraphs of four texts share a model call
+    alone = [restorer.restore(text) for text in MANY]
+    for many, one in zip(together, alone):
+        assert many.text == one.text
+        assert [(e.start, e.end, e.replacement) for e in many.edits] == [(e.start, e.end, e.replacement)
+                                                                         for e in one.edits]
+        assert [e.confidence for e in many.edits] == pytest.approx([e.confidence for e in one.edits], abs=1e-4)

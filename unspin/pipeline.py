@@ -93,8 +93,25 @@ class Restorer:
 
     def restore(self, text: str) -> Restoration:
         """Restore ``text``; every byte outside an edit is kept."""
-        edits = [edit for block in self._blocks(text) for edit in self._restore_block(text, block)]
-        return restoration_from_edits(text, edits, self.settings.as_dict())
+        return self.restore_many([text])[0]
+
+    def restore_many(self, texts: Sequence[str]) -> list[Restoration]:
+        """Restore several texts, each as :meth:`restore` would, sharing the model's batches.
+
+        Short texts (posts, abstracts, paragraphs) are scored together, up to a block's worth of
+        characters at a time, since a model call costs nearly as much for one sentence as for a
+        batch of them; each text keeps its own spin-rate estimate.
+        """
+        edits: list[list[Edit]] = [[] for _ in texts]
+        group: list[tuple[int, _Block]] = []
+        for number, block in ((n, b) for n, text in enumerate(texts) for b in self._blocks(text)):
+            if group and sum(b.end - b.start for _, b in group) + block.end - block.start > BLOCK_CHARACTERS:
+                self._restore_group(texts, group, edits)
+                group = []
+            group.append((number, block))
+        if group:
+            self._restore_group(texts, group, edits)
+        return [restoration_from_edits(text, found, self.settings.as_dict()) for text, found in zip(texts, edits)]
 
     def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
         """Restore a stream (e.g. a file object) a block of paragraphs at a time, in bounded memory.
@@ -128,42 +145,54 @@ class Restorer:
         if block is not None:
             yield block
 
-    def _restore_block(self, text: str, block: _Block) -> list[Edit]:
-        units = []
-        for unit in block.units:
-            slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary,
-                                  self._proposals)
-            if slots:
-                units.append((unit, slots))
-        if not units:
-            return []
-        per_unit = self._decode(text, units, [None] * len(units), None)
-        rates = estimate_rates([s for segments in per_unit for s in segments], self._kinds)
-        # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
-        # is rescored with the earlier ones restored, since spun context misleads the language model.
-        contexts = self._first_pass_readings(units, per_unit, rates)
-        if any(any(context) for context in contexts):
-            per_unit = self._decode(text, units, contexts, per_unit)
-            rates = estimate_rates([s for segments in per_unit for s in segments], self._kinds)
-        segments = [s for unit_segments in per_unit for s in unit_segments]
+    def _restore_group(self, texts: Sequence[str], group: list[tuple[int, _Block]],
+                       edits: list[list[Edit]]) -> None:
+        for (number, _), found in zip(group, self._restore_blocks([(texts[n], block) for n, block in group])):
+            edits[number].extend(found)
         # The model's transient tensors leave the heap fragmented; left alone, a long stream's
         # resident memory grows block after block (to about 2.1 GB on 10 MB) though little is live.
         return_freed_memory()
-        logger.info("block %d-%d: spin rates %s", block.start, block.end,
-                    ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates.items())))
-        return choose_edits(segments, rates, self.threshold)
 
-    def _decode(self, text: str, units: list[tuple[Span, list]], contexts: list, previous: list | None
-                ) -> list[list]:
+    def _restore_blocks(self, blocks: list[tuple[str, _Block]]) -> list[list[Edit]]:
+        """The edits of each block; the blocks' units are scored together, rates kept per block."""
+        units = []  # (block number, text, unit span, slots)
+        for number, (text, block) in enumerate(blocks):
+            for unit in block.units:
+                slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary,
+                                      self._proposals)
+                if slots:
+                    units.append((number, text, unit, slots))
+        if not units:
+            return [[] for _ in blocks]
+        per_unit = self._decode(units, [None] * len(units), None)
+        rates = self._rates(len(blocks), units, per_unit)
+        # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
+        # is rescored with the earlier ones restored, since spun context misleads the language model.
+        contexts = [best_readings(segments, rates[number]) for (number, *_), segments in zip(units, per_unit)]
+        if any(any(context) for context in contexts):
+            per_unit = self._decode(units, contexts, per_unit)
+            rates = self._rates(len(blocks), units, per_unit)
+        found = []
+        for number, (_, block) in enumerate(blocks):
+            segments = [s for (owner, *_), unit_segments in zip(units, per_unit) if owner == number
+                        for s in unit_segments]
+            logger.info("block %d-%d: spin rates %s", block.start, block.end,
+                        ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates[number].items())))
+            found.append(choose_edits(segments, rates[number], self.threshold))
+        return found
+
+    def _rates(self, blocks: int, units: list, per_unit: list[list]) -> list[dict[str, float]]:
+        """Each block's spin-rate estimate, from its own segments only."""
+        segments: list[list] = [[] for _ in range(blocks)]
+        for (number, *_), unit_segments in zip(units, per_unit):
+            segments[number].extend(unit_segments)
+        return [estimate_rates(block_segments, self._kinds) for block_segments in segments]
+
+    def _decode(self, units: list, contexts: list, previous: list | None) -> list[list]:
         """Segments of each unit (a list per unit)."""
-        jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[number] if previous else None)
-                for number, ((unit, slots), context) in enumerate(zip(units, contexts))]
+        jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[index] if previous else None)
+                for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         return decode_units(self.scorer, jobs, self.beam, self.settings.link_words)
-
-    @staticmethod
-    def _first_pass_readings(units: list[tuple[Span, list]], per_unit: list[list], rates: dict[str, float]
-                             ) -> list[list[int]]:
-        return [best_readings(segments, rates) for segments in per_unit]
 
 
 def _units(paragraph: Span) -> list[Span]:
