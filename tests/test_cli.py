@@ -66,6 +66,37 @@ def test_stdin_and_several_files(tmp_path, tiny_causal, tiny_lexicon):
     assert (tmp_path / "out" / "a.txt").read_text() == "Nothing to change here.\n"
 
 
+def test_small_files_are_restored_together_and_each_written_to_its_own_output(tmp_path, tiny_causal, tiny_lexicon,
+                                                                             monkeypatch):
+    from unspin.pipeline import Restorer
+
+    calls = []
+    restore_many = Restorer.restore_many
+
+    def recording(self, texts):
+        calls.append((list(texts), restore_many(self, texts)))
+        return calls[-1][1]
+
+    monkeypatch.setattr(Restorer, "restore_many", recording)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    contents = {"a.txt": SPUN, "b.txt": "Nothing to change here.\r\n", "c.txt": ""}
+    for name, text in contents.items():
+        (folder / name).write_bytes(text.encode("utf-8"))
+    common = ["--model", tiny_causal, "--lexicon", tiny_lexicon, "--threshold", "0"]
+    result = run("restore", folder, "-o", tmp_path / "out", *common)
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1 and calls[0][0] == list(contents.values())  # one batch, in the folder's order
+    for name, restoration in zip(contents, calls[0][1]):
+        assert (tmp_path / "out" / name).read_bytes() == restoration.text.encode("utf-8")
+    assert (tmp_path / "out" / "b.txt").read_bytes() == b"Nothing to change here.\r\n"
+    assert (tmp_path / "out" / "c.txt").read_bytes() == b""
+    listing = run("restore", folder / "b.txt", folder / "c.txt", *common)  # to stdout, each under a header
+    assert listing.exit_code == 0
+    assert listing.stdout_bytes.decode() == (f"==> {folder / 'b.txt'} <==\nNothing to change here.\r\n"
+                                             f"==> {folder / 'c.txt'} <==\n")
+
+
 @pytest.mark.parametrize("content", [b"", b"   \n\t \n"])
 def test_blank_input_is_echoed(tmp_path, content):
     path = tmp_path / "blank.txt"

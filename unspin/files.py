@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 SETUP_ERRORS = (LexiconError, ModelError)
 
 
+# Files this small are read whole and restored several at a time (``Restorer.restore_many``):
+# a model call costs nearly as much for one paragraph as for a batch of them.
+BATCH_CHARACTERS = 20_000
+
+
 def restore_paths(paths: Sequence[str], output: str | None, output_format: OutputFormat,
                   progress: bool = True, **options: Any) -> None:
     """Restore each input; with several inputs ``output`` is a folder (created if needed)."""
@@ -28,21 +33,113 @@ def restore_paths(paths: Sequence[str], output: str | None, output_format: Outpu
     for name in names:
         if name != "-":
             check_text_file(name)
-    if len(names) > 1 and output and Path(output).is_file():
+    several = len(names) > 1
+    if several and output and Path(output).is_file():
         raise InputError(f"{output}: several inputs need a folder for --output, not a file")
     options = {k: v for k, v in options.items() if v is not None}
-    restorer: Restorer | None = None
-    for name in names:
-        text_stream = _lines(name)
-        target = _target(name, output, len(names) > 1, output_format)
-        with (open(target, "w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout)) as out:
-            if len(names) > 1 and not target:
-                out.write(f"==> {name} <==\n")
-            if restorer is None and not _blank(name):
-                from unspin.pipeline import Restorer  # loads lexicons and, later, the model
+    restorers: list[Restorer] = []
+    files_bar = _files_progress(progress and several and _stderr_console().is_terminal, len(names))
 
-                restorer = Restorer(progress=progress, **options)
-            _restore_stream(restorer, text_stream, out, output_format, progress and _size(name) > 50_000)
+    def restorer() -> Restorer:
+        if not restorers:
+            from unspin.pipeline import Restorer  # loads lexicons and, later, the model
+
+            restorers.append(Restorer(progress=progress, **options))
+            if files_bar.enabled:  # load the model now, while no bar of ours is live beside its own
+                with files_bar.paused():
+                    restorers[0].scorer  # noqa: B018
+        return restorers[0]
+
+    with files_bar as advance:
+        for group in _groups(names):
+            if len(group) == 1 and not _small(group[0]):
+                name = group[0]
+                target = _target(name, output, several, output_format)
+                with _opened(target) as out:
+                    if several and not target:
+                        out.write(f"==> {name} <==\n")
+                    _restore_stream(None if _blank(name) else restorer(), _lines(name), out, output_format,
+                                    progress and not several and _size(name) > 50_000)
+            else:
+                _restore_batch(group, restorer, output, several, output_format)
+            advance(len(group))
+
+
+def _groups(names: Sequence[str]) -> Any:
+    """Runs of small files (up to BATCH_CHARACTERS together), and every other input alone."""
+    group: list[str] = []
+    size = 0
+    for name in names:
+        if not _small(name):
+            if group:
+                yield group
+                group, size = [], 0
+            yield [name]
+            continue
+        if group and size + _size(name) > BATCH_CHARACTERS:
+            yield group
+            group, size = [], 0
+        group.append(name)
+        size += _size(name)
+    if group:
+        yield group
+
+
+def _small(name: str) -> bool:
+    return name != "-" and _size(name) < BATCH_CHARACTERS
+
+
+def _restore_batch(names: list[str], restorer: Any, output: str | None, several: bool,
+                   output_format: OutputFormat) -> None:
+    texts = ["".join(_lines(name)) for name in names]
+    if any(text.strip() for text in texts):
+        restorations = restorer().restore_many(texts)
+    else:  # blank inputs: output equals input, no model needed
+        restorations = [Restoration(text, text, [], {}) for text in texts]
+    for name, restoration in zip(names, restorations):
+        target = _target(name, output, several, output_format)
+        with _opened(target) as out:
+            if several and not target:
+                out.write(f"==> {name} <==\n")
+            if output_format is OutputFormat.json and restoration.settings:
+                _write_json([restoration], out, restorer())
+            else:
+                out.write(render(restoration, output_format, output_format is OutputFormat.diff and out.isatty()))
+
+
+def _opened(target: Path | None) -> Any:
+    return open(target, "w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout)
+
+
+class _files_progress:
+    """A rich progress bar over the input files, or nothing when it is off."""
+
+    def __init__(self, enabled: bool, total: int):
+        self.enabled, self.total, self._bar = enabled, total, None
+
+    def __enter__(self) -> Any:
+        if self.enabled:
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True, console=_stderr_console())
+            self._bar.start()
+            self._task = self._bar.add_task("restoring files", total=self.total)
+        return lambda done: self._bar.advance(self._task, done) if self._bar is not None else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop the bar for a while (rich shows one live display at a time)."""
+        if self._bar is not None:
+            self._bar.stop()
+        try:
+            yield
+        finally:
+            if self._bar is not None:
+                self._bar.start()
 
 
 def _restore_stream(restorer: Restorer | None, lines: Any, out: IO[str], output_format: OutputFormat,
