@@ -13,11 +13,14 @@ Measures, in one run on this machine:
    (target <= 4.4x);
 5. memory: peak RSS of ``unspin restore`` on a 10 MB file, sampled for ``--memory-seconds``
    (the streamed restore is bounded by its block size, so the peak is reached early);
-6. start-up: ``unspin --help`` and ``unspin restore`` on an empty file (target < 0.5 s).
+6. start-up: ``unspin --help`` and ``unspin restore`` on an empty file (target < 0.5 s);
+7. many documents: the seed's paragraphs as separate texts, restored one at a time
+   (``restore``) against together (``restore_many``), interleaved, two runs each.
 
 Usage::
 
-    python benchmarks/speed.py [--model M] [--rounds 5] [--skip-scaling] [--skip-memory] [--memory-seconds 60]
+    python benchmarks/speed.py [--model M] [--rounds 5] [--skip-scaling] [--skip-many] [--skip-memory]
+                               [--memory-seconds 60]
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--skip-many", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-seconds", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved floor and restore runs")
@@ -150,6 +154,22 @@ def main() -> None:
         print(f"4 copies: {min(fours):.1f} s (runs: {', '.join(f'{f:.1f}' for f in fours)}) = "
               f"{min(fours) / min(singles):.2f}x one copy (runs: {', '.join(f'{s:.1f}' for s in singles)}; "
               f"target <= 4.4x)")
+
+    if not args.skip_many:
+        paragraphs = [p for p in text.splitlines() if p.strip()]
+        alone, together = [], []
+        for _ in range(2):
+            started = time.perf_counter()
+            for paragraph in paragraphs:
+                restorer.restore(paragraph)
+            alone.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            restorer.restore_many(paragraphs)
+            together.append(time.perf_counter() - started)
+        print(f"many documents ({len(paragraphs)} paragraphs of the seed as texts): one at a time "
+              f"{min(alone):.1f} s (runs: {', '.join(f'{a:.1f}' for a in alone)}), restore_many "
+              f"{min(together):.1f} s (runs: {', '.join(f'{t:.1f}' for t in together)}) = "
+              f"{min(alone) / min(together):.2f}x the throughput")
 
     with tempfile.TemporaryDirectory() as folder:
         empty = Path(folder) / "empty.txt"
