@@ -54,10 +54,7 @@ def restore_paths(paths: Sequence[str], output: str | None, output_format: Outpu
         for group in _groups(names):
             if len(group) == 1 and not _small(group[0]):
                 name = group[0]
-                target = _target(name, output, several, output_format)
-                with _opened(target) as out:
-                    if several and not target:
-                        out.write(f"==> {name} <==\n")
+                with _output(name, output, several, output_format) as out:
                     _restore_stream(None if _blank(name) else restorer(), _lines(name), out, output_format,
                                     progress and not several and _size(name) > 50_000)
             else:
@@ -76,11 +73,12 @@ def _groups(names: Sequence[str]) -> Any:
                 group, size = [], 0
             yield [name]
             continue
-        if group and size + _size(name) > BATCH_CHARACTERS:
+        name_size = _size(name)
+        if group and size + name_size > BATCH_CHARACTERS:
             yield group
             group, size = [], 0
         group.append(name)
-        size += _size(name)
+        size += name_size
     if group:
         yield group
 
@@ -97,18 +95,21 @@ def _restore_batch(names: list[str], restorer: Any, output: str | None, several:
     else:  # blank inputs: output equals input, no model needed
         restorations = [Restoration(text, text, [], {}) for text in texts]
     for name, restoration in zip(names, restorations):
-        target = _target(name, output, several, output_format)
-        with _opened(target) as out:
-            if several and not target:
-                out.write(f"==> {name} <==\n")
+        with _output(name, output, several, output_format) as out:
             if output_format is OutputFormat.json and restoration.settings:
                 _write_json([restoration], out, restorer())
             else:
                 out.write(render(restoration, output_format, output_format is OutputFormat.diff and out.isatty()))
 
 
-def _opened(target: Path | None) -> Any:
-    return open(target, "w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout)
+@contextmanager
+def _output(name: str, output: str | None, several: bool, output_format: OutputFormat) -> Iterator[IO[str]]:
+    """Where ``name``'s restoration goes: its file under ``output``, or stdout under a header."""
+    target = _target(name, output, several, output_format)
+    with open(target, "w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout) as out:
+        if several and not target:
+            out.write(f"==> {name} <==\n")
+        yield out
 
 
 class _files_progress:

@@ -176,26 +176,29 @@ class Restorer:
             per_unit = self._decode(units, contexts, per_unit)
             rates = self._rates(len(blocks), units, per_unit)
         found = []
-        for number, (_, block) in enumerate(blocks):
-            segments = [s for (owner, *_), unit_segments in zip(units, per_unit) if owner == number
-                        for s in unit_segments]
+        for (_, block), segments, block_rates in zip(blocks, _by_block(len(blocks), units, per_unit), rates):
             logger.info("block %d-%d: spin rates %s", block.start, block.end,
-                        ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(rates[number].items())))
-            found.append(choose_edits(segments, rates[number], self.threshold))
+                        ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(block_rates.items())))
+            found.append(choose_edits(segments, block_rates, self.threshold))
         return found
 
     def _rates(self, blocks: int, units: list, per_unit: list[list]) -> list[dict[str, float]]:
         """Each block's spin-rate estimate, from its own segments only."""
-        segments: list[list] = [[] for _ in range(blocks)]
-        for (number, *_), unit_segments in zip(units, per_unit):
-            segments[number].extend(unit_segments)
-        return [estimate_rates(block_segments, self._kinds) for block_segments in segments]
+        return [estimate_rates(segments, self._kinds) for segments in _by_block(blocks, units, per_unit)]
 
     def _decode(self, units: list, contexts: list, previous: list | None) -> list[list]:
         """Segments of each unit (a list per unit)."""
         jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[index] if previous else None)
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         return decode_units(self.scorer, jobs, self.beam, self.settings.link_words)
+
+
+def _by_block(blocks: int, units: list, per_unit: list[list]) -> list[list]:
+    """The segments of each block, in order (``units`` carry their block's number first)."""
+    segments: list[list] = [[] for _ in range(blocks)]
+    for (number, *_), unit_segments in zip(units, per_unit):
+        segments[number].extend(unit_segments)
+    return segments
 
 
 def _units(paragraph: Span) -> list[Span]:
