@@ -1,7 +1,7 @@
 """Lexicon benchmark: coverage of the seed pair's swaps, candidate load, tortured round trip.
 
 (a) coverage: the swaps of the seed pair (spun 001 vs the edited copy 000), extracted with the
-    learner's noise rules (:func:`unspin.learn.extract_substitutions`: sentence and token alignment,
+    learner's noise rules (:func:`unspin.lexicon.learn.extract_substitutions`: sentence and token alignment,
     spelling variants, inserted titles, clitics and names rejected), and for each lexicon the share
     for which it proposes the right original the way the restorer looks it up
     (:func:`unspin.lattice.build_lattice`'s proposals: surface and lemma keys, re-inflected). A
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from unspin.learn import extract_substitutions, is_spelling_variant
-from unspin.lexicon import Lexicon, normalize_phrase, shipped_lexicons
-from unspin.relatedness import word_forms
-from unspin.tokens import tokenize
+from unspin.lexicon.format import Lexicon, normalize_phrase, shipped_lexicons
+from unspin.lexicon.learn import extract_substitutions, is_spelling_variant
+from unspin.lexicon.relatedness import word_forms
+from unspin.text.tokens import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared").is_dir() else Path("/work/shared")
@@ -66,7 +66,7 @@ def seed_swaps() -> list[Swap]:
 
 def proposals(words: Sequence[str], lexicons: Sequence[Lexicon]) -> set[str]:
     """What the restorer's lattice proposes for this stretch of words (lower case)."""
-    from unspin.lattice import _propose
+    from unspin.restoring.lattice import _propose
 
     spans = tokenize(" ".join(words))
     return {option.text.lower() for option in _propose(spans, lexicons, vocabulary())}
@@ -74,7 +74,7 @@ def proposals(words: Sequence[str], lexicons: Sequence[Lexicon]) -> set[str]:
 
 @lru_cache(maxsize=1)
 def vocabulary():  # type: ignore[no-untyped-def]
-    from unspin.lattice import Vocabulary
+    from unspin.restoring.lattice import Vocabulary
 
     return Vocabulary.default()
 
@@ -117,7 +117,7 @@ def coverage_table(swaps: list[Swap], lexicons: list[Lexicon]) -> None:
 
 
 def candidate_table(lexicons: list[Lexicon]) -> None:
-    from unspin.lattice import Vocabulary, build_lattice
+    from unspin.restoring.lattice import Vocabulary, build_lattice
 
     text = (SHARED / "seeds" / SEED_SPUN).read_text(encoding="utf-8")
     tokens = tokenize(text)
@@ -144,11 +144,11 @@ def candidate_table(lexicons: list[Lexicon]) -> None:
 
 def roundtrip_table(limit: int | None, model: str | None) -> None:
     print("\n(c) tortured round trip:", SENTENCE.format("<phrase>"))
-    if importlib.util.find_spec("unspin.pipeline") is None:
-        print("skipped: unspin.pipeline is not available")
+    if importlib.util.find_spec("unspin.restoring.pipeline") is None:
+        print("skipped: unspin.restoring.pipeline is not available")
         return
     from unspin import Restorer
-    from unspin.tortured import clean_expected, read_pps
+    from unspin.lexicon.tortured import clean_expected, read_pps
 
     cases: dict[str, tuple[str, list[str]]] = {}
     for row in read_pps(SHARED / "data" / "tortured-phrases" / "pps.tsv"):

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from unspin.evaluate import EvaluationReport, TextPair, evaluate
-from unspin.lexicon import LexiconHeader, read_lexicon, resolve_lexicon, shipped_lexicons, write_lexicon
-from unspin.spin import spin_text
+from unspin.evaluation.metrics import EvaluationReport, TextPair, evaluate
+from unspin.evaluation.spin import spin_text
+from unspin.lexicon.format import LexiconHeader, read_lexicon, resolve_lexicon, shipped_lexicons, write_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared").is_dir() else Path("/work/shared")
@@ -81,7 +81,7 @@ def datasets(limit: int | None, directory: Path) -> list[Dataset]:
                     (SHARED / "seeds" / SEED_ORIG).read_text(encoding="utf-8"))
     found.append(Dataset("seed (aligned part)", [seed], "real content-farm spinner", None))
     half_a, half_b = split_news(directory)
-    from unspin.lexicon import Lexicon
+    from unspin.lexicon.format import Lexicon
 
     spinner = [Lexicon.load(half_a)]
     synthetic = []

@@ -45,7 +45,7 @@ def forward_floor(scorer, text: str, batch_size: int = 16) -> float:
     """Seconds for one plain forward pass (with the vocabulary head) over ``text`` in sentence batches."""
     import torch
 
-    from unspin.tokens import split_sentences
+    from unspin.text.tokens import split_sentences
 
     sentences = [s.text for s in split_sentences(text)]
     tokenizer = scorer.tokenizer
@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from unspin import Restorer
-    from unspin.scorer import load_scorer
+    from unspin.restoring.scoring.loading import load_scorer
 
     text = SEED.read_text(encoding="utf-8")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "

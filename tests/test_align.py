@@ -1,10 +1,10 @@
-"""Token and sentence alignment (unspin.align)."""
+"""Token and sentence alignment (unspin.text.align)."""
 
 from __future__ import annotations
 
 import pytest
 
-from unspin.align import Block, align_sentences, boundary_map, diff_tokens, similarity, token_errors
+from unspin.text.align import Block, align_sentences, boundary_map, diff_tokens, similarity, token_errors
 
 
 @pytest.mark.parametrize(

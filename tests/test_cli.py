@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from unspin.cli import app
-from unspin.edits import Edit, apply_edits
+from unspin.restoring.edits import Edit, apply_edits
 
 runner = CliRunner()
 SPUN = "The White Home official mentioned Thursday that the warfare in Ukraine is nearing its fourth yr.\n"
@@ -68,7 +68,7 @@ def test_stdin_and_several_files(tmp_path, tiny_causal, tiny_lexicon):
 
 def test_small_files_are_restored_together_and_each_written_to_its_own_output(tmp_path, tiny_causal, tiny_lexicon,
                                                                              monkeypatch):
-    from unspin.pipeline import Restorer
+    from unspin.restoring.pipeline import Restorer
 
     calls = []
     restore_many = Restorer.restore_many

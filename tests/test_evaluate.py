@@ -1,4 +1,4 @@
-"""Evaluation metrics (unspin.evaluate) and the eval command."""
+"""Evaluation metrics (unspin.evaluation.metrics) and the eval command."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from unspin.cli import app
-from unspin.evaluate import METRIC_KEYS, TextPair, evaluate, evaluate_pair
+from unspin.evaluation.metrics import METRIC_KEYS, TextPair, evaluate, evaluate_pair
 
 SPUN_2, GOLD_2 = "He mentioned the war ended.", "He {said|stated} the war ended."
 SPUN = "He mentioned the warfare was long and the yr ended."

@@ -1,8 +1,8 @@
 import pytest
 
-from unspin.lattice import Vocabulary, build_lattice, transfer_case
-from unspin.lexicon import Lexicon
-from unspin.tokens import tokenize
+from unspin.lexicon.format import Lexicon
+from unspin.restoring.lattice import Vocabulary, build_lattice, transfer_case
+from unspin.text.tokens import tokenize
 
 
 @pytest.fixture

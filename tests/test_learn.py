@@ -1,4 +1,4 @@
-"""Learning a spinner lexicon from pairs (unspin.learn)."""
+"""Learning a spinner lexicon from pairs (unspin.lexicon.learn)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from unspin.cli import app
-from unspin.learn import extract_substitutions, is_spelling_variant, learn_entries, learn_lexicon
-from unspin.lexicon import Lexicon, LexiconEntry, LexiconHeader, write_lexicon
-from unspin.relatedness import SynonymTable, thesaurus_relatedness
+from unspin.lexicon.format import Lexicon, LexiconEntry, LexiconHeader, write_lexicon
+from unspin.lexicon.learn import extract_substitutions, is_spelling_variant, learn_entries, learn_lexicon
+from unspin.lexicon.relatedness import SynonymTable, thesaurus_relatedness
 
 SPUN = ("Trump mentioned the plan was not approved by the White Home staff. "
         "Officials informed reporters touring the site that the plan was authorised.\n"
@@ -70,7 +70,7 @@ def test_learned_lexicon_loads(tmp_path: Path) -> None:
 
 
 def test_cli_learn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("unspin.relatedness.moby_path", lambda: None)  # keep the test fast
+    monkeypatch.setattr("unspin.lexicon.relatedness.moby_path", lambda: None)  # keep the test fast
     (tmp_path / "s.txt").write_text(SPUN, encoding="utf-8")
     (tmp_path / "o.txt").write_text(ORIG, encoding="utf-8")
     thesaurus = write_lexicon(tmp_path / "syn.tsv", LexiconHeader("syn", weights="count"), [])

@@ -6,7 +6,8 @@ import gzip
 
 import pytest
 
-from unspin.lexicon import (
+from unspin.lexicon.build import build_lexicon
+from unspin.lexicon.format import (
     Lexicon,
     LexiconEntry,
     LexiconError,
@@ -16,9 +17,8 @@ from unspin.lexicon import (
     shipped_lexicons,
     write_lexicon,
 )
-from unspin.lexicon_build import build_lexicon
-from unspin.thesaurus import ThesaurusOptions, invert_thesaurus, merge_sources, rank_synonyms
-from unspin.tortured import clean_expected, read_pps, tortured_entries
+from unspin.lexicon.thesaurus import ThesaurusOptions, invert_thesaurus, merge_sources, rank_synonyms
+from unspin.lexicon.tortured import clean_expected, read_pps, tortured_entries
 
 ENTRIES = [
     LexiconEntry("warfare", "war", 3.0),

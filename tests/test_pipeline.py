@@ -3,7 +3,7 @@
 import pytest
 
 from unspin import Restorer
-from unspin.edits import apply_edits
+from unspin.restoring.edits import apply_edits
 
 SPUN = "The White Home official mentioned Thursday that the warfare in Ukraine is nearing its fourth yr."
 ORIGINAL = "The White House official said Thursday that the war in Ukraine is nearing its fourth year."
@@ -106,10 +106,10 @@ def test_readings_ruled_out_by_left_context_never_reach_the_model(tiny_lexicon, 
 
 
 def test_second_pass_rescores_only_segments_near_a_change(tiny_lexicon, unigram_scorer):
-    from unspin.decoder import RESCORE_WORDS, UnitJob, decode_units
-    from unspin.lattice import Vocabulary, build_lattice
-    from unspin.lexicon import Lexicon
-    from unspin.tokens import tokenize
+    from unspin.lexicon.format import Lexicon
+    from unspin.restoring.decoder import RESCORE_WORDS, UnitJob, decode_units
+    from unspin.restoring.lattice import Vocabulary, build_lattice
+    from unspin.text.tokens import tokenize
 
     text = ("The White Home official mentioned it." + " Then" * (RESCORE_WORDS + 5)
             + " the warfare ended.")
@@ -139,9 +139,9 @@ MANY = [SPUN, "", "Putin has made clear that Tomahawks would cross a red line.\n
 
 @pytest.mark.parametrize("block_characters", [20_000, 60])  # one shared group, or many small ones
 def test_restore_many_gives_each_text_what_restoring_it_alone_gives(restorer, monkeypatch, block_characters):
-    import unspin.pipeline
+    import unspin.restoring.pipeline
 
-    monkeypatch.setattr(unspin.pipeline, "BLOCK_CHARACTERS", block_characters)
+    monkeypatch.setattr(unspin.restoring.pipeline, "BLOCK_CHARACTERS", block_characters)
     together = restorer.restore_many(MANY)
     alone = [restorer.restore(text) for text in MANY]
     assert [r.text for r in together] == [r.text for r in alone]
@@ -150,7 +150,7 @@ def test_restore_many_gives_each_text_what_restoring_it_alone_gives(restorer, mo
 
 
 def test_restore_many_batches_texts_for_a_real_model_and_scores_them_as_alone(tiny_causal, tiny_lexicon):
-    from unspin.scorer import load_scorer
+    from unspin.restoring.scoring.loading import load_scorer
 
     restorer = Restorer(lexicons=[str(tiny_lexicon)], scorer=load_scorer(str(tiny_causal), dtype="float32"),
                         threshold=0.0)

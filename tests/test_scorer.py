@@ -4,7 +4,9 @@ import pytest
 import torch
 from conftest import is_finite, log_softmax_gather
 
-from unspin.scorer import CausalLMScorer, MaskedLMScorer, load_scorer
+from unspin.restoring.scoring.causal import CausalLMScorer
+from unspin.restoring.scoring.loading import load_scorer
+from unspin.restoring.scoring.masked import MaskedLMScorer
 
 PIECES = ["The", " White Home", " official", " mentioned", " Thursday that the war ended."]
 
@@ -193,8 +195,8 @@ def test_log_normaliser_is_exact_for_ordinary_and_huge_logits(tiny_causal):
     torch.manual_seed(1)
     hidden = torch.randn(6, scorer.model.config.hidden_size)
     hidden[3:] *= 1e4  # logits far beyond exp's range: the unshifted sum overflows
-    expected = (hidden @ scorer.head.weight.T).logsumexp(-1)
-    got = scorer._log_norms(hidden, block=64)
+    expected = (hidden @ scorer.head.embeddings.weight.T).logsumexp(-1)
+    got = scorer.head.log_norms(hidden, block=64)
     assert torch.isfinite(got).all()
     assert got.tolist() == pytest.approx(expected.tolist(), rel=1e-5)
 
@@ -224,7 +226,7 @@ def test_bfloat16_runs_the_tanh_gelu_as_the_erf_gelu_and_scores_as_the_model_as_
 def test_a_gemma_tokenizer_encodes_the_same_once_its_python_vocabulary_copies_are_released():
     from transformers import GemmaTokenizer
 
-    from unspin.scorer import _release_vocabulary_copies
+    from unspin.restoring.scoring.loading import _release_vocabulary_copies
 
     letters = ["▁", "t", "h", "e", "w", "a", "r", "s", "i", "d"]
     vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<mask>": 4}

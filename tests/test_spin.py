@@ -1,4 +1,4 @@
-"""The reference spinner (unspin.spin)."""
+"""The reference spinner (unspin.evaluation.spin)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from unspin.cli import app
-from unspin.lexicon import Lexicon, LexiconEntry, LexiconHeader, write_lexicon
-from unspin.spin import match_case, spin_text
+from unspin.evaluation.spin import match_case, spin_text
+from unspin.lexicon.format import Lexicon, LexiconEntry, LexiconHeader, write_lexicon
 
 TEXT = "Said the man. Officials said the White House says 3 wars ended. Trump said no."
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from unspin.tokens import split_paragraphs, split_sentences, tokenize
+from unspin.text.tokens import split_paragraphs, split_sentences, tokenize
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_35735e4cfd2e3926.txt"
 

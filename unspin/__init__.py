@@ -12,17 +12,17 @@ __version__ = "0.1.0"
 __all__ = ["Restorer", "Restoration", "Edit", "restore", "__version__"]
 
 if TYPE_CHECKING:
-    from unspin.edits import Edit, Restoration
-    from unspin.pipeline import Restorer, restore
+    from unspin.restoring.edits import Edit, Restoration
+    from unspin.restoring.pipeline import Restorer, restore
 
 
 def __getattr__(name: str) -> Any:
     if name in ("Restorer", "restore"):
-        from unspin import pipeline
+        from unspin.restoring import pipeline
 
         return getattr(pipeline, name)
     if name in ("Edit", "Restoration"):
-        from unspin import edits
+        from unspin.restoring import edits
 
         return getattr(edits, name)
     raise AttributeError(name)

@@ -36,7 +36,7 @@ def restore(
 ) -> None:
     """Restore the likely original wording of spun text."""
     from unspin.files import SETUP_ERRORS, InputError, restore_paths
-    from unspin.output import OutputFormat
+    from unspin.restoring.output import OutputFormat
 
     try:
         chosen = OutputFormat(output_format)
@@ -52,7 +52,7 @@ def restore(
 @model_app.command("path")
 def model_path(model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL")) -> None:
     """Print the local directory of the resolved model (converting the default once)."""
-    from unspin.models import ModelError, resolve_model_path
+    from unspin.restoring.scoring.models import ModelError, resolve_model_path
 
     try:
         typer.echo(resolve_model_path(model, progress=True))
@@ -65,8 +65,8 @@ def model_info(model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_M
     """Say what the resolved model is, its scorer kind and its licence."""
     from dataclasses import asdict
 
-    from unspin.models import ModelError
-    from unspin.models import model_info as describe
+    from unspin.restoring.scoring.models import ModelError
+    from unspin.restoring.scoring.models import model_info as describe
 
     try:
         info = describe(model)
@@ -76,7 +76,7 @@ def model_info(model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_M
         typer.echo(f"{key}: {value}")
 
 
-# --- lexicon commands (unspin/lexicon_build.py) ------------------------------------------
+# --- lexicon commands (unspin/lexicon/) ------------------------------------------
 
 
 @lexicon_app.command("build")
@@ -91,8 +91,8 @@ def lexicon_build(
     """Build a lexicon from its sources; the same inputs give a byte-identical file."""
     from pathlib import Path
 
-    from unspin.lexicon import LexiconError
-    from unspin.lexicon_build import build_lexicon
+    from unspin.lexicon.build import build_lexicon
+    from unspin.lexicon.format import LexiconError
 
     given = {"spun": spun, "orig": orig, "pps": pps}
     options: dict = {key: Path(value) for key, value in given.items() if value is not None}
@@ -108,7 +108,7 @@ def lexicon_build(
 @lexicon_app.command("list")
 def lexicon_list() -> None:
     """The shipped lexicons: name, entries, source, licence, file, sha256 prefix."""
-    from unspin.lexicon import LexiconError, read_lexicon, shipped_lexicons
+    from unspin.lexicon.format import LexiconError, read_lexicon, shipped_lexicons
 
     for name, path in shipped_lexicons().items():
         try:
@@ -124,8 +124,8 @@ def lexicon_show(
     word: str = typer.Argument(..., help="Spun word or phrase."),
 ) -> None:
     """Candidate originals of a spun word or phrase (and of its lemmas), and what it is spun into."""
-    from unspin.lexicon import Lexicon, LexiconError, normalize_phrase
-    from unspin.relatedness import word_forms
+    from unspin.lexicon.format import Lexicon, LexiconError, normalize_phrase
+    from unspin.lexicon.relatedness import word_forms
 
     try:
         lexicon = Lexicon.load(name)
@@ -139,7 +139,7 @@ def lexicon_show(
     for spun, probability in sorted(lexicon.substitutes(key).items(), key=lambda kv: (-kv[1], kv[0])):
         typer.echo(f"{key} -> {spun}\tP(spun|original)={probability:.4g}")
 
-# --- eval / learn / spin commands (unspin/evaluate.py, learn.py, spin.py) ----------------
+# --- eval / learn / spin commands (unspin/evaluation/, unspin/lexicon/learn.py) ----------------
 
 
 @app.command("eval")
@@ -159,8 +159,8 @@ def eval_command(
     import json
     from pathlib import Path
 
-    from unspin.evaluate import evaluate, read_pairs, restorer_system
-    from unspin.lexicon import LexiconError
+    from unspin.evaluation.metrics import evaluate, read_pairs, restorer_system
+    from unspin.lexicon.format import LexiconError
 
     if output_format not in ("text", "json"):
         fail(f"--format must be text or json, not {output_format!r}")
@@ -188,15 +188,15 @@ def learn_command(
     """Learn a spinner lexicon (spun -> original, weights: count) from aligned pairs."""
     from pathlib import Path
 
-    from unspin.learn import LearnSettings, learn_lexicon, read_text_pairs
-    from unspin.lexicon import LexiconError
-    from unspin.relatedness import default_relatedness
+    from unspin.lexicon.format import LexiconError
+    from unspin.lexicon.learn import LearnSettings, learn_lexicon, read_text_pairs
+    from unspin.lexicon.relatedness import default_relatedness
 
     try:
         pairs = read_text_pairs(Path(spun), Path(orig))
         relatedness = default_relatedness(Path(thesaurus) if thesaurus else None)
         path = learn_lexicon(pairs, Path(output), name or Path(output).name.split(".")[0],
-                             f"learned by unspin.learn from {spun} (spun) vs {orig} (original)",
+                             f"learned by unspin.lexicon.learn from {spun} (spun) vs {orig} (original)",
                              relatedness, LearnSettings(min_count=min_count))
     except (OSError, LexiconError) as error:
         fail(str(error))
@@ -216,8 +216,8 @@ def spin_command(
     import json
     from pathlib import Path
 
-    from unspin.lexicon import Lexicon, LexiconError
-    from unspin.spin import spin_text
+    from unspin.evaluation.spin import spin_text
+    from unspin.lexicon.format import Lexicon, LexiconError
 
     try:
         loaded = [Lexicon.load(x) for x in lexicons]

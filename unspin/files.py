@@ -9,14 +9,14 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from unspin.edits import Restoration
-from unspin.lexicon import LexiconError
-from unspin.models import ModelError
-from unspin.output import OutputFormat, render
+from unspin.lexicon.format import LexiconError
+from unspin.restoring.edits import Restoration
+from unspin.restoring.output import OutputFormat, render
+from unspin.restoring.scoring.models import ModelError
 from unspin.sources import InputError, check_text_file, expand_inputs, open_lines, read_stdin
 
 if TYPE_CHECKING:
-    from unspin.pipeline import Restorer
+    from unspin.restoring.pipeline import Restorer
 
 SETUP_ERRORS = (LexiconError, ModelError)
 
@@ -42,7 +42,7 @@ def restore_paths(paths: Sequence[str], output: str | None, output_format: Outpu
 
     def restorer() -> Restorer:
         if not restorers:
-            from unspin.pipeline import Restorer  # loads lexicons and, later, the model
+            from unspin.restoring.pipeline import Restorer  # loads lexicons and, later, the model
 
             restorers.append(Restorer(progress=progress, **options))
             if files_bar.enabled:  # load the model now, while no bar of ours is live beside its own

@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unspin.edits import Alternative, Edit
-from unspin.lattice import Slot
-from unspin.scorer import Scorer
+from unspin.restoring.edits import Alternative, Edit
+from unspin.restoring.lattice import Slot
+from unspin.restoring.scoring.protocol import Scorer
 
 _WORD = re.compile(r"\w+")
 RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)

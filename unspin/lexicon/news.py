@@ -1,4 +1,7 @@
-"""The rule that extends the mined ``news`` lexicon with thesaurus swaps that behave like it.
+"""The shipped ``news`` lexicon: mined from the seed pair, and the rule that could extend it.
+
+:func:`build_news_lexicon` learns it (:mod:`unspin.lexicon.learn`) from the seed pair. The extension
+rule adds thesaurus swaps that behave like the mined ones.
 
 The mined swaps show how a news spinner works: it replaces a *frequent* content word
 ("said", "war", "told") by a thesaurus synonym of the same part of speech that is
@@ -10,12 +13,14 @@ re-inflects them, and gives them a weight below any mined count.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from lemminflect import getAllLemmas
 from wordfreq import top_n_list, zipf_frequency
 
-from unspin.lexicon import LexiconEntry
-from unspin.relatedness import Relatedness
+from unspin.lexicon.format import LexiconEntry, lexicon_dir
+from unspin.lexicon.learn import inflected_pairs, learn_entries, learn_lexicon, read_text_pairs
+from unspin.lexicon.relatedness import Relatedness, default_relatedness
 
 TOP_ORIGINALS = 1000      # originals: the most frequent English words ...
 FUNCTION_WORDS = 100      # ... less the very most frequent (function words)
@@ -54,15 +59,35 @@ def _substitutes(original: str, relatedness: Relatedness) -> list[str]:
 
 def thesaurus_extension(mined: Sequence[LexiconEntry], relatedness: Relatedness) -> list[LexiconEntry]:
     """Extension entries (spun substitute -> original) by :data:`EXTENSION_RULE`, none already mined."""
-    from unspin.learn import _inflections
-
     known = {(e.spun, e.original) for e in mined}
     frequent = top_n_list("en", TOP_ORIGINALS)[FUNCTION_WORDS:]
     originals = [w for w in frequent if w.isalpha() and _content_pos(w)]
     entries: dict[tuple[str, str], LexiconEntry] = {}
     for original in originals:
         for spun in _substitutes(original, relatedness):
-            for s, o in [(spun, original), *_inflections(spun, original)]:
+            for s, o in [(spun, original), *inflected_pairs(spun, original)]:
                 if (s, o) not in known:
                     entries.setdefault((s, o), LexiconEntry(s, o, WEIGHT, "thesaurus extension"))
     return list(entries.values())
+
+
+def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | None = None,
+                       extend: bool = False) -> Path:
+    """Mine the shipped ``news`` lexicon from the seed pair, optionally extended with thesaurus swaps.
+
+    Relatedness comes from ``thesaurus`` (default ``lexicons/thesaurus.tsv.xz`` if present),
+    else Moby; the extension rule is in :func:`thesaurus_extension`.
+    The shipped file is built without the extension: its swaps (e.g. "trump" -> "means") did
+    not behave like the spinner, and the thesaurus lexicon already proposes them with
+    diffuse weights, which is what they deserve.
+    """
+    if thesaurus is None:
+        thesaurus = lexicon_dir() / "thesaurus.tsv.xz"
+    relatedness = default_relatedness(thesaurus)
+    pairs = read_text_pairs(Path(spun), Path(orig))
+    mined = learn_entries(pairs, relatedness)
+    extension = thesaurus_extension(mined, relatedness) if extend and relatedness is not None else []
+    source = (f"mined by unspin.lexicon.learn from {Path(spun).name} (spun) vs {Path(orig).name} (edited copy of the "
+              f"same story); {len(extension)} entries added by the extension rule")
+    return learn_lexicon(pairs, Path(output), "news", source, relatedness, extra_entries=extension,
+                         extra_header={"extension": EXTENSION_RULE if extend else "none"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 
-from unspin.edits import Restoration
+from unspin.restoring.edits import Restoration
 
 
 class OutputFormat(str, Enum):

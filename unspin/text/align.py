@@ -17,7 +17,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from unspin.tokens import Span, split_sentences, tokenize
+from unspin.text.tokens import Span, split_sentences, tokenize
 
 # Sentence groups the aligner may pair: one to one, merges and splits of two.
 _GROUP_SHAPES = ((1, 1), (1, 2), (2, 1))

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from unspin.lexicon import Lexicon, lexicon_dir
-from unspin.tokens import Span
+from unspin.lexicon.format import Lexicon, lexicon_dir
+from unspin.text.tokens import Span
 
 MAX_OPTIONS = 5  # readings per slot that reach the language model, keep included
 # A thesaurus proposes every synonym; spinners swap a word for one about as common or rarer

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from unspin.lexicon import LexiconEntry, LexiconError, normalize_phrase
+from unspin.lexicon.format import LexiconEntry, LexiconError, normalize_phrase
 
 _GROUP = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]")          # innermost (...) or [...]
 _UNCLOSED = re.compile(r"\s*[(\[][^()\[\]]*$")               # "nuclear medicine (nm"

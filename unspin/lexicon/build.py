@@ -1,9 +1,9 @@
 """Build the shipped lexicons from their sources: one entry point, :func:`build_lexicon`.
 
-- ``thesaurus``: WordNet 3.0 + Moby, inverted (:mod:`unspin.thesaurus`) -> ``lexicons/thesaurus.tsv.xz``
-- ``tortured``: the Problematic Paper Screener's tortured phrases (:mod:`unspin.tortured`)
+- ``thesaurus``: WordNet 3.0 + Moby, inverted (:mod:`unspin.lexicon.thesaurus`) -> ``lexicons/thesaurus.tsv.xz``
+- ``tortured``: the Problematic Paper Screener's tortured phrases (:mod:`unspin.lexicon.tortured`)
   -> ``lexicons/tortured.tsv.gz``
-- ``news``: learned from aligned spun/original text by :func:`unspin.learn.build_news_lexicon`
+- ``news``: learned from aligned spun/original text by :func:`unspin.lexicon.news.build_news_lexicon`
 
 The same inputs give byte-identical files (sorted rows, gzip without a timestamp, fixed xz preset).
 """
@@ -21,21 +21,21 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from unspin.lexicon import LexiconError, LexiconHeader, write_lexicon
-from unspin.thesaurus import (
+from unspin.lexicon.format import LexiconError, LexiconHeader, write_lexicon
+from unspin.lexicon.moby import read_moby
+from unspin.lexicon.thesaurus import (
     DEBIAN_WORDNET,
     ThesaurusOptions,
     invert_thesaurus,
     merge_sources,
-    read_moby,
     read_wordnet,
 )
-from unspin.tortured import read_pps, tortured_entries
+from unspin.lexicon.tortured import read_pps, tortured_entries
 
 log = logging.getLogger(__name__)
 
 # The shared data folder beside a checkout (../shared); pass ``pps`` elsewhere.
-DEFAULT_PPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "tortured-phrases" / "pps.tsv"
+DEFAULT_PPS = Path(__file__).resolve().parents[3] / "shared" / "data" / "tortured-phrases" / "pps.tsv"
 PPS_ATTRIBUTION = (
     "Tortured phrases from the Problematic Paper Screener (Cabanac, Labbé, Magazinov, 'Tortured phrases: "
     "A dubious writing style emerging in science. Evidence of critical issues affecting established "
@@ -65,7 +65,7 @@ def build_lexicon(source: str, output: str | Path, **options: Any) -> Path:
 
 
 def _build_news_lexicon(output: Path, **options: Any) -> Path:
-    from unspin.learn import build_news_lexicon
+    from unspin.lexicon.news import build_news_lexicon
 
     return build_news_lexicon(output=output, **options)
 

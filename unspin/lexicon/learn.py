@@ -1,4 +1,4 @@
-"""Learning a spinner lexicon from (spun, original) pairs, and the shipped ``news`` lexicon.
+"""Learning a spinner lexicon from (spun, original) pairs.
 
 Pipeline: align sentences (pairs may differ by inserted, dropped or merged sentences) →
 align tokens → take each differing block as a candidate substitution (n:m, up to
@@ -16,7 +16,7 @@ Editorial noise (an edited copy differs from the original in ways no spinner mad
 - inflection changes of one lemma ("weighs"/"weighing");
 - tokens that are not words (numbers, punctuation, clitics);
 - rewordings far from any synonym relation: kept only if seen ``min_count`` times, unless
-  a thesaurus (:mod:`unspin.relatedness`) relates a word of each side.
+  a thesaurus (:mod:`unspin.lexicon.relatedness`) relates a word of each side.
 
 Names are not reworded by a spinner, so a block with a capitalised token other than at
 sentence start ("Trump", "Mr") is rejected, except a one-for-one swap inside a name
@@ -38,10 +38,10 @@ from pathlib import Path
 
 from lemminflect import getAllInflections, getAllLemmas
 
-from unspin.align import DEFAULT_MIN_SIMILARITY, align_sentences, diff_tokens, token_key
-from unspin.lexicon import LexiconEntry, LexiconHeader, write_lexicon
-from unspin.relatedness import Relatedness, default_relatedness
-from unspin.tokens import Span, tokenize
+from unspin.lexicon.format import LexiconEntry, LexiconHeader, write_lexicon
+from unspin.lexicon.relatedness import Relatedness
+from unspin.text.align import DEFAULT_MIN_SIMILARITY, align_sentences, diff_tokens, token_key
+from unspin.text.tokens import Span, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def is_related(spun: str, original: str, relatedness: Relatedness | None) -> boo
     return any(relatedness.related(x, y) for x in _content_words(spun) for y in _content_words(original))
 
 
-def _inflections(spun: str, original: str) -> list[tuple[str, str]]:
+def inflected_pairs(spun: str, original: str) -> list[tuple[str, str]]:
     """Other inflected forms of a one-word swap, paired by Penn tag through a shared lemma POS."""
     pairs: list[tuple[str, str]] = []
     spun_lemmas, orig_lemmas = getAllLemmas(spun), getAllLemmas(original)
@@ -201,7 +201,7 @@ def learn_entries(pairs: Iterable[tuple[str, str]], relatedness: Relatedness | N
         note = "name" if (spun, original) in names else "related" if related else "repeated"
         entries[spun, original] = LexiconEntry(spun, original, float(count), f"mined {note}")
         if " " not in spun and " " not in original and (spun, original) not in names:
-            for s, o in _inflections(spun, original):
+            for s, o in inflected_pairs(spun, original):
                 weight = settings.inflection_weight * count
                 if (s, o) not in entries or entries[s, o].weight < weight:
                     entries[s, o] = LexiconEntry(s, o, weight, f"inflection of {spun}->{original}")
@@ -236,28 +236,3 @@ def read_text_pairs(spun: Path, original: Path) -> list[tuple[str, str]]:
                     for n in names]
         raise FileNotFoundError(f"no same-named files in {spun} and {original}")
     raise FileNotFoundError(f"need two files or two folders: {spun}, {original}")
-
-
-def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | None = None,
-                       extend: bool = False) -> Path:
-    """Mine the shipped ``news`` lexicon from the seed pair, optionally extended with thesaurus swaps.
-
-    Relatedness comes from ``thesaurus`` (default ``lexicons/thesaurus.tsv.xz`` if present),
-    else Moby; the extension rule is in :func:`unspin.news_extension.thesaurus_extension`.
-    The shipped file is built without the extension: its swaps (e.g. "trump" -> "means") did
-    not behave like the spinner, and the thesaurus lexicon already proposes them with
-    diffuse weights, which is what they deserve.
-    """
-    from unspin.lexicon import lexicon_dir
-    from unspin.news_extension import EXTENSION_RULE, thesaurus_extension
-
-    if thesaurus is None:
-        thesaurus = lexicon_dir() / "thesaurus.tsv.xz"
-    relatedness = default_relatedness(thesaurus)
-    pairs = read_text_pairs(Path(spun), Path(orig))
-    mined = learn_entries(pairs, relatedness)
-    extension = thesaurus_extension(mined, relatedness) if extend and relatedness is not None else []
-    source = (f"mined by unspin.learn from {Path(spun).name} (spun) vs {Path(orig).name} (edited copy of the "
-              f"same story); {len(extension)} entries added by the extension rule")
-    return learn_lexicon(pairs, Path(output), "news", source, relatedness, extra_entries=extension,
-                         extra_header={"extension": EXTENSION_RULE if extend else "none"})

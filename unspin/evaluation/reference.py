@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unspin.align import token_key
-from unspin.tokens import Span, tokenize
+from unspin.text.align import token_key
+from unspin.text.tokens import Span, tokenize
 
 _GROUP = re.compile(r"\{([^{}|]*(?:\|[^{}|]*)+)\}")
 

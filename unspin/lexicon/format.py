@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unspin.tokens import tokenize
+from unspin.text.tokens import tokenize
 
 UNSEEN_MASS = 1.0  # pseudo-count of substitutes a learned spinner has not been seen to use
 HEADER_KEYS = ("name", "source", "licence", "version", "weights", "sha256")
@@ -222,10 +222,11 @@ def lexicon_dir() -> Path:
     override = os.environ.get("UNSPIN_LEXICON_DIR")
     if override:
         return Path(override)
-    packaged = Path(__file__).parent / "lexicons"
+    package = Path(__file__).resolve().parents[1]  # unspin/
+    packaged = package / "lexicons"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "lexicons"
+    return package.parent / "lexicons"
 
 
 def shipped_lexicons() -> dict[str, Path]:

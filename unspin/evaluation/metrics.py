@@ -38,7 +38,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from unspin.align import (
+from unspin.evaluation.reference import Reference, Slot, parse_reference
+from unspin.text.align import (
     DEFAULT_MIN_SIMILARITY,
     Block,
     align_sentences,
@@ -47,8 +48,7 @@ from unspin.align import (
     token_errors,
     token_key,
 )
-from unspin.reference import Reference, Slot, parse_reference
-from unspin.tokens import Span, tokenize
+from unspin.text.tokens import Span, tokenize
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 
-from unspin.lexicon import Lexicon, normalize_phrase
-from unspin.tokens import Span, split_sentences, tokenize
+from unspin.lexicon.format import Lexicon, normalize_phrase
+from unspin.text.tokens import Span, split_sentences, tokenize
 
 FUNCTION_WORDS = 60
 
