@@ -25,7 +25,7 @@ def fail(message: str) -> None:
 def restore(
     paths: list[str] = typer.Argument(..., help="Files or folders of .txt files to restore; - reads stdin."),
     output: str = typer.Option(None, "--output", "-o", help="Write here (a folder when several inputs)."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text, json or diff."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text, json, diff or html (a report page)."),
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
                               help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
@@ -41,7 +41,7 @@ def restore(
     try:
         chosen = OutputFormat(output_format)
     except ValueError:
-        fail(f"--format must be text, json or diff, not {output_format!r}")
+        fail(f"--format must be text, json, diff or html, not {output_format!r}")
     try:
         restore_paths(paths, output, chosen, progress=progress, model=model, lexicons=lexicons or None,
                       threshold=threshold, exclude=exclude)
