@@ -35,7 +35,7 @@ class Page(HTMLParser):
             return
         self.stack.append((tag, attrs))
         classes = (attrs.get("class") or "").split()
-        if attrs.get("id") == "text":
+        if attrs.get("id") == "marked-text":
             self._text_depth = len(self.stack)
         if "edit" in classes:
             self.edits.append({**attrs, "band": classes[1], "del": "", "ins": "", "tip": ""})

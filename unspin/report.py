@@ -163,7 +163,7 @@ def _marked_text(restoration: Restoration) -> str:
     note = "" if restoration.edits else '<p class="muted">No edits: nothing here looked spun.</p>\n'
     # No whitespace is added inside .text: it is shown as the input has it (pre-wrap).
     return (f'<section aria-labelledby="text-title">\n<h2 id="text-title">The text, with its edits</h2>\n{note}'
-            f'<div class="text" id="text">{"".join(pieces)}</div>\n</section>')
+            f'<div class="text" id="marked-text">{"".join(pieces)}</div>\n</section>')
 
 
 def _edit(number: int, edit: Edit) -> str:
