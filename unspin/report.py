@@ -43,7 +43,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0 0 1rem; }
 dl.settings dt { color: var(--muted); }
 dl.settings dd { margin: 0; overflow-wrap: anywhere; }
-.legend { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; margin: 0; padding: 0; list-style: none; }
+.legend { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin: 0 0 .75rem; padding: 0; list-style: none; }
+p.muted { margin: 0 0 .5rem; }
 .swatch { display: inline-block; width: 1.1em; height: 1.1em; vertical-align: -.2em; margin-right: .3em;
   border-width: 2px; border-radius: 3px; }
 .text { white-space: pre-wrap; overflow-wrap: break-word; font: 1.08rem/1.75 Georgia, "Times New Roman", serif;
@@ -106,7 +107,7 @@ def band(confidence: float) -> str:
 
 def report_body(restoration: Restoration) -> str:
     """The summary, the legend and the marked-up text (HTML to put inside ``<body>``)."""
-    return "\n".join([_summary(restoration), _legend(), _marked_text(restoration), _restored_only(restoration)])
+    return "\n".join([_summary(restoration), _marked_text(restoration), _restored_only(restoration)])
 
 
 def _summary(restoration: Restoration) -> str:
@@ -146,11 +147,10 @@ def _summary(restoration: Restoration) -> str:
 def _legend() -> str:
     items = [f'<li><span class="swatch {name}" aria-hidden="true"></span>{escape(label)} confident</li>'
              for name, _, label in BANDS]
-    return ('<section aria-labelledby="legend-title">\n<h2 id="legend-title">How to read the text</h2>\n'
-            '<p>Each edit shows the spun wording <del>struck through</del> beside the restored one in '
-            '<strong>bold</strong>, shaded by how confident unspin is. Hover over an edit, or move to it with '
-            'Tab, for its confidence, the readings it weighed and the lexicon that proposed it.</p>\n'
-            f'<ul class="legend">{"".join(items)}</ul>\n</section>')
+    return ('<p class="muted">The spun wording is <del>struck through</del> beside the restored one in '
+            '<strong>bold</strong>. Hover over an edit, or move to it with Tab, for its confidence, the other readings '
+            'it weighed and the lexicon that proposed it.</p>\n'
+            f'<ul class="legend" aria-label="Confidence">{"".join(items)}</ul>\n')
 
 
 def _marked_text(restoration: Restoration) -> str:
@@ -160,7 +160,7 @@ def _marked_text(restoration: Restoration) -> str:
         pieces.append(_edit(number, edit))
         position = edit.end
     pieces.append(escape(source[position:]))
-    note = "" if restoration.edits else '<p class="muted">No edits: nothing here looked spun.</p>\n'
+    note = _legend() if restoration.edits else '<p class="muted">No edits: nothing here looked spun.</p>\n'
     # No whitespace is added inside .text: it is shown as the input has it (pre-wrap).
     return (f'<section aria-labelledby="text-title">\n<h2 id="text-title">The text, with its edits</h2>\n{note}'
             f'<div class="text" id="marked-text">{"".join(pieces)}</div>\n</section>')
@@ -175,7 +175,7 @@ def _edit(number: int, edit: Edit) -> str:
     lexicon = escape(edit.lexicon) if edit.lexicon else "unknown"
     tip = (f'<span class="tip" role="tooltip" id="{ident}-tip"><strong>{escape(edit.replacement)}</strong>, '
            f"{percent} confident; proposed by lexicon {lexicon}."
-           + (f" Readings weighed:<ol>{readings}</ol>" if readings else "") + "</span>")
+           + (f" Other readings:<ol>{readings}</ol>" if readings else "") + "</span>")
     label = f"{edit.original} restored as {edit.replacement}"
     return (f'<span class="edit {band(edit.confidence)}" id="{ident}" tabindex="0" role="group" '
             f'aria-label="{escape(label)}" aria-describedby="{ident}-tip" data-start="{edit.start}" '
