@@ -25,7 +25,7 @@ def fail(message: str) -> None:
 def restore(
     paths: list[str] = typer.Argument(..., help="Files or folders of .txt files to restore; - reads stdin."),
     output: str = typer.Option(None, "--output", "-o", help="Write here (a folder when several inputs)."),
-    output_format: str = typer.Option("text", "--format", "-f", help="text, json or diff."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text, json, diff or html (a report page)."),
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
                               help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
@@ -41,12 +41,41 @@ def restore(
     try:
         chosen = OutputFormat(output_format)
     except ValueError:
-        fail(f"--format must be text, json or diff, not {output_format!r}")
+        fail(f"--format must be text, json, diff or html, not {output_format!r}")
     try:
         restore_paths(paths, output, chosen, progress=progress, model=model, lexicons=lexicons or None,
                       threshold=threshold, exclude=exclude)
     except (InputError, OSError, *SETUP_ERRORS) as error:
         fail(str(error))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (only this computer by default)."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+    max_chars: int = typer.Option(200_000, "--max-chars", min=1, help="Longest text accepted (longer: 413)."),
+    model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
+                              help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
+    lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
+    threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
+                                    help="Minimum confidence of an edit; higher is more precise."),
+    exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
+) -> None:
+    """A local web page (paste or upload text, see the report) and a JSON API, POST /restore."""
+    try:
+        from unspin.server import run_server
+    except ImportError as error:
+        fail(f"unspin serve needs the [serve] extra (pip install 'unspin[serve]'): {error}")
+    from unspin.files import SETUP_ERRORS
+    from unspin.restoring.pipeline import Restorer
+
+    options = {"model": model, "lexicons": lexicons or None, "threshold": threshold, "exclude": exclude}
+    try:
+        restorer = Restorer(progress=True, **{k: v for k, v in options.items() if v is not None})
+        restorer.scorer  # noqa: B018  (the model is loaded once, before the first request)
+    except (OSError, *SETUP_ERRORS) as error:
+        fail(str(error))
+    run_server(restorer, host, port, max_chars)
 
 
 @model_app.command("path")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from unspin.lexicon.format import LexiconError
-from unspin.restoring.edits import Restoration
+from unspin.restoring.edits import Restoration, count_words, join_restorations, mean_rates, spin_summary
 from unspin.restoring.output import OutputFormat, render
 from unspin.restoring.scoring.models import ModelError
 from unspin.sources import InputError, check_text_file, expand_inputs, open_lines, read_stdin
@@ -157,6 +157,9 @@ def _restore_stream(restorer: Restorer | None, lines: Any, out: IO[str], output_
     if output_format is OutputFormat.json:
         _write_json(blocks, out, restorer)
         return
+    if output_format is OutputFormat.html:  # one page for the whole input
+        out.write(render(join_restorations(blocks), output_format))
+        return
     for block in blocks:
         out.write(render(block, output_format, colour))
         out.flush()
@@ -164,13 +167,16 @@ def _restore_stream(restorer: Restorer | None, lines: Any, out: IO[str], output_
 
 def _write_json(blocks: Any, out: IO[str], restorer: Restorer) -> None:
     """One JSON document for the whole input, offsets counted from its start."""
-    texts, edits, offset = [], [], 0
+    texts, edits, offset, words, rates = [], [], 0, 0, []
     for block in blocks:
         texts.append(block.text)
         edits += [edit.shifted(offset) for edit in block.edits]
         offset += len(block.source)
+        words += count_words(block.source)
+        rates.append((len(block.source), block.spin_rates))
     source_free = Restoration("", "".join(texts), edits, restorer.settings.as_dict())
-    out.write(json.dumps(source_free.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    data = {**source_free.to_dict(), "spin": spin_summary(words, edits, mean_rates(rates))}
+    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _with_progress(blocks: Any) -> Any:
@@ -219,7 +225,7 @@ def _target(name: str, output: str | None, several: bool, output_format: OutputF
         return Path(output)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".json" if output_format is OutputFormat.json else ""
+    suffix = {OutputFormat.json: ".json", OutputFormat.html: ".html"}.get(output_format, "")
     return folder / (Path(name).name + suffix)
 
 

@@ -1,4 +1,4 @@
-"""Stage 5: a restoration as text, JSON or an inline diff."""
+"""Stage 5: a restoration as text, JSON, an inline diff or an HTML report."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     diff = "diff"
+    html = "html"
 
 
 # ANSI colours for terminals; plain wdiff-style markers elsewhere.
@@ -24,6 +25,10 @@ def render(restoration: Restoration, output_format: OutputFormat, colour: bool =
         return json.dumps(restoration.to_dict(), ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.diff:
         return render_diff(restoration, colour)
+    if output_format is OutputFormat.html:
+        from unspin.restoring.report import render_html
+
+        return render_html(restoration)
     return restoration.text
 
 

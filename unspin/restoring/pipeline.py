@@ -16,7 +16,7 @@ from typing import Any
 
 from unspin.lexicon.format import Lexicon, read_word_list, shipped_lexicons
 from unspin.restoring.decoder import UnitJob, best_readings, choose_edits, decode_units, estimate_rates
-from unspin.restoring.edits import Edit, Restoration, restoration_from_edits
+from unspin.restoring.edits import Edit, Restoration, mean_rates, restoration_from_edits
 from unspin.restoring.lattice import Vocabulary, build_lattice
 from unspin.restoring.scoring.loading import load_scorer, return_freed_memory
 from unspin.restoring.scoring.protocol import Scorer
@@ -105,17 +105,19 @@ class Restorer:
         restoring text by text; in bfloat16 the scores' last bits depend on the batch.
         """
         edits: list[list[Edit]] = [[] for _ in texts]
+        rates: list[list[tuple[int, dict[str, float]]]] = [[] for _ in texts]  # (block size, rates) per text
         group: list[tuple[int, _Block]] = []
         size = 0
         for number, block in ((n, b) for n, text in enumerate(texts) for b in self._blocks(text)):
             if group and size + block.end - block.start > BLOCK_CHARACTERS:
-                self._restore_group(texts, group, edits)
+                self._restore_group(texts, group, edits, rates)
                 group, size = [], 0
             group.append((number, block))
             size += block.end - block.start
         if group:
-            self._restore_group(texts, group, edits)
-        return [restoration_from_edits(text, found, self.settings.as_dict()) for text, found in zip(texts, edits)]
+            self._restore_group(texts, group, edits, rates)
+        return [restoration_from_edits(text, found, self.settings.as_dict(), mean_rates(parts))
+                for text, found, parts in zip(texts, edits, rates)]
 
     def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
         """Restore a stream (e.g. a file object) a block of paragraphs at a time, in bounded memory.
@@ -150,15 +152,17 @@ class Restorer:
             yield block
 
     def _restore_group(self, texts: Sequence[str], group: list[tuple[int, _Block]],
-                       edits: list[list[Edit]]) -> None:
-        for (number, _), found in zip(group, self._restore_blocks([(texts[n], block) for n, block in group])):
+                       edits: list[list[Edit]], rates: list[list[tuple[int, dict[str, float]]]]) -> None:
+        for (number, block), (found, block_rates) in zip(
+                group, self._restore_blocks([(texts[n], block) for n, block in group])):
             edits[number].extend(found)
+            rates[number].append((block.end - block.start, block_rates))
         # The model's transient tensors leave the C heap holding some 0.4 GB of freed pages after
         # a block; handing them back (under a millisecond) lowers resident memory between blocks.
         return_freed_memory()
 
-    def _restore_blocks(self, blocks: list[tuple[str, _Block]]) -> list[list[Edit]]:
-        """The edits of each block; the blocks' units are scored together, rates kept per block."""
+    def _restore_blocks(self, blocks: list[tuple[str, _Block]]) -> list[tuple[list[Edit], dict[str, float]]]:
+        """The edits and spin rates of each block; the blocks' units are scored together, rates kept per block."""
         units = []  # (block number, text, unit span, slots)
         for number, (text, block) in enumerate(blocks):
             for unit in block.units:
@@ -167,7 +171,7 @@ class Restorer:
                 if slots:
                     units.append((number, text, unit, slots))
         if not units:
-            return [[] for _ in blocks]
+            return [([], {}) for _ in blocks]
         per_unit = self._decode(units, [None] * len(units), None)
         rates = self._rates(len(blocks), units, per_unit)
         # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
@@ -180,7 +184,7 @@ class Restorer:
         for (_, block), segments, block_rates in zip(blocks, _by_block(len(blocks), units, per_unit), rates):
             logger.info("block %d-%d: spin rates %s", block.start, block.end,
                         ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(block_rates.items())))
-            found.append(choose_edits(segments, block_rates, self.threshold))
+            found.append((choose_edits(segments, block_rates, self.threshold), block_rates))
         return found
 
     def _rates(self, blocks: int, units: list, per_unit: list[list]) -> list[dict[str, float]]:
