@@ -110,7 +110,7 @@ def model_info(model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_M
 
 @lexicon_app.command("build")
 def lexicon_build(
-    source: str = typer.Argument(..., help="thesaurus, tortured or news."),
+    source: str = typer.Argument(..., help="thesaurus, tortured, news or related."),
     output: str = typer.Option(..., "--output", "-o", help="Lexicon file to write (.tsv, .tsv.gz, .tsv.xz)."),
     spun: str = typer.Option(None, "--spun", help="news: spun text (file or folder)."),
     orig: str = typer.Option(None, "--orig", help="news: original text (same names)."),

@@ -4,6 +4,8 @@
 - ``tortured``: the Problematic Paper Screener's tortured phrases (:mod:`unspin.lexicon.tortured`)
   -> ``lexicons/tortured.tsv.gz``
 - ``news``: learned from aligned spun/original text by :func:`unspin.lexicon.news.build_news_lexicon`
+- ``related``: every WordNet 3.0 and Moby link between words (:mod:`unspin.lexicon.related`)
+  -> ``lexicons/related.txt.xz``, the table that filters the model's own proposals
 
 The same inputs give byte-identical files (sorted rows, gzip without a timestamp, fixed xz preset).
 """
@@ -48,11 +50,12 @@ _PLAIN_PHRASE = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+(?:-[a-z]+)*)*")
 
 
 def build_lexicon(source: str, output: str | Path, **options: Any) -> Path:
-    """Build the lexicon named ``source`` ("thesaurus", "tortured" or "news") into ``output``."""
+    """Build the lexicon named ``source`` ("thesaurus", "tortured", "news" or "related") into ``output``."""
     builders: dict[str, Callable[..., Path]] = {
         "thesaurus": build_thesaurus_lexicon,
         "tortured": build_tortured_lexicon,
         "news": _build_news_lexicon,
+        "related": _build_related,
     }
     if source not in builders:
         raise LexiconError(f"unknown lexicon source {source!r} (known: {', '.join(builders)})")
@@ -68,6 +71,12 @@ def _build_news_lexicon(output: Path, **options: Any) -> Path:
     from unspin.lexicon.news import build_news_lexicon
 
     return build_news_lexicon(output=output, **options)
+
+
+def _build_related(output: Path, **options: Any) -> Path:
+    from unspin.lexicon.related import build_related
+
+    return build_related(output, **options)
 
 
 def build_tortured_lexicon(output: Path, pps: str | Path | None = None) -> Path:

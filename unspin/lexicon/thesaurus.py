@@ -16,8 +16,10 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from unspin.lexicon.format import LexiconEntry, LexiconError
 
@@ -47,11 +49,18 @@ class ThesaurusOptions:
 
 
 def read_wordnet(directory: str | Path = DEBIAN_WORDNET) -> dict[str, frozenset[str]]:
-    """Each WordNet lemma (lower case, spaces for "_") -> the other lemmas of its synsets.
+    """Each WordNet lemma (lower case, spaces for "_") -> the other lemmas of its synsets."""
+    with open_wordnet(directory) as wordnet:
+        return _synset_neighbours(wordnet.all_synsets())
 
-    NLTK reads a WordNet 3.0 database folder once it has a ``lexnames`` file, which Debian's
-    ``wordnet-base`` lacks; NLTK's path checks refuse symbolic links out of its data folders, so the
-    database is copied into a private temporary NLTK data folder beside the documented ``lexnames``.
+
+@contextmanager
+def open_wordnet(directory: str | Path = DEBIAN_WORDNET) -> Iterator[Any]:
+    """NLTK's reader over a WordNet 3.0 database folder (Debian's ``wordnet-base``).
+
+    NLTK reads such a folder once it has a ``lexnames`` file, which Debian's package lacks;
+    NLTK's path checks refuse symbolic links out of its data folders, so the database is copied
+    into a private temporary NLTK data folder beside the documented ``lexnames``.
     """
     directory = Path(directory)
     if not (directory / "data.noun").is_file():
@@ -73,7 +82,7 @@ def read_wordnet(directory: str | Path = DEBIAN_WORDNET) -> dict[str, frozenset[
                 warnings.simplefilter("ignore")  # "multilingual functions are not available"
                 wordnet = WordNetCorpusReader(str(root), None)
             log.info("WordNet %s from %s", wordnet.get_version(), directory)
-            return _synset_neighbours(wordnet.all_synsets())
+            yield wordnet
         finally:
             nltk.data.path.remove(data)
 

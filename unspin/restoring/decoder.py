@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from unspin.restoring.edits import Alternative, Edit
-from unspin.restoring.lattice import Slot
+from unspin.restoring.lattice import MAX_OPTIONS, Option, Slot
 from unspin.restoring.scoring.protocol import Scorer
 
 _WORD = re.compile(r"\w+")
@@ -27,20 +27,74 @@ RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimat
 # Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
 # a spinner's learned mapping (count weights) is applied to ~20% of the words it could touch;
 # a thesaurus (probability weights) proposes far more than any spinner uses: 5%.
-RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0)}
+RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0)}
 RHO_BOUNDS = (0.002, 0.9)
+# A spinner maps an original the same way each time, so a mapping's rate in the document (or run)
+# is estimated from its other occurrences, shrunk towards its lexicon's rate by this many
+# pseudo-occurrences: one clear occurrence lifts the others a little, several lift them a lot,
+# and an occurrence alone gets its lexicon's rate (its own evidence is left out).
+MAPPING_CONCENTRATION = 2.0
+
+
+def mapping_key(slot: Slot, option: Option) -> tuple[str, str]:
+    """What a reading says the spinner did: this spun text for that original (case aside)."""
+    return slot.text.lower(), option.text.lower()
+
+
+class Rates(dict):
+    """The spin rates of one block: lexicon name -> rate (a plain dict), and ``mappings``:
+    mapping key -> [expected replacements, occurrences], shared by every block of a run."""
+
+    def __init__(self, lexicon_rates: dict[str, float], mappings: dict[tuple[str, str], list[float]] | None = None):
+        super().__init__(lexicon_rates)
+        self.mappings = mappings if mappings is not None else {}
+
+    def option_rate(self, slot: Slot, option: Option, own: float) -> float:
+        """The rate of ``option``'s mapping at this occurrence, from the mapping's other occurrences."""
+        base = self[option.lexicon]
+        found = self.mappings.get(mapping_key(slot, option))
+        if not found or found[1] <= 1:
+            return base
+        expected, occurrences = found
+        rate = (expected - own + MAPPING_CONCENTRATION * base) / (occurrences - 1 + MAPPING_CONCENTRATION)
+        return min(max(rate, RHO_BOUNDS[0]), RHO_BOUNDS[1])
+
+
+def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | None = None) -> list[float]:
+    """Channel log-probability of every reading of ``slot``.
+
+    A reading that replaces the text costs its mapping's rate (see :class:`Rates`) times its
+    lexicon's P(spun | original); keeping the text costs the chance that no mapping proposed here
+    applied: one minus the highest rate among them.
+    """
+    lexicon_keep = max(rates[name] for name in slot.lexicons)
+    option_rates = [0.0] * len(slot.options)
+    for index, option in enumerate(slot.options):
+        if option.replaced:
+            option_rates[index] = (rates.option_rate(slot, option, own[index] if own else 0.0)
+                                   if isinstance(rates, Rates) else rates[option.lexicon])
+    keep_rho = max([lexicon_keep, *option_rates])
+    return [option.channel(option_rates[index] if option.replaced else keep_rho, keep_rho)
+            for index, option in enumerate(slot.options)]
 
 
 @dataclass
 class Segment:
-    """Neighbouring slots decoded together, with the surviving hypotheses and their LM scores."""
+    """Neighbouring slots decoded together, with the surviving hypotheses and their LM scores.
+
+    ``own`` holds, per slot and reading, the reading's posterior at the last estimate of the
+    rates (what this occurrence itself adds to its mapping's evidence, left out of its own rate).
+    """
 
     slots: list[Slot]
     hypotheses: list[tuple[int, ...]]
     lm_scores: list[float]
+    own: list[list[float]] | None = None
 
     def totals(self, rates: dict[str, float]) -> list[float]:
-        return [lm + sum(slot.channel(c, rates) for slot, c in zip(self.slots, h))
+        channels = [slot_channels(slot, rates, self.own[index] if self.own else None)
+                    for index, slot in enumerate(self.slots)]
+        return [lm + sum(channels[index][c] for index, c in enumerate(h))
                 for h, lm in zip(self.hypotheses, self.lm_scores)]
 
     def posteriors(self, rates: dict[str, float]) -> list[float]:
@@ -50,14 +104,13 @@ class Segment:
         norm = sum(weights)
         return [w / norm for w in weights]
 
-    def expected_replacements(self, rates: dict[str, float]) -> dict[str, float]:
-        """Expected number of units replaced from each lexicon."""
-        expected: dict[str, float] = defaultdict(float)
-        for p, h in zip(self.posteriors(rates), self.hypotheses):
-            for slot, c in zip(self.slots, h):
-                if slot.options[c].replaced:
-                    expected[slot.options[c].lexicon] += p * slot.options[c].replaced
-        return expected
+    def marginals(self, rates: dict[str, float]) -> list[list[float]]:
+        """Per slot, the posterior probability of each of its readings."""
+        found = [[0.0] * len(slot.options) for slot in self.slots]
+        for probability, hypothesis in zip(self.posteriors(rates), self.hypotheses):
+            for index, choice in enumerate(hypothesis):
+                found[index][choice] += probability
+        return found
 
 
 def unit_pieces(text: str, start: int, end: int, slots: Sequence[Slot], context: Sequence[int] | None = None
@@ -140,13 +193,17 @@ def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words:
     states = _prepare_many(scorer, [pieces for _, pieces, _, _, _ in work], scored)
     beams = [{g: ([()], [0.0]) for g in todo} for *_, todo in work]
     depths = max((groups[g][1] - groups[g][0] + 1 for *_, groups, todo in work for g in todo), default=0)
+    # With a free preview every reading of a slot is looked at and the likeliest kept (the model's
+    # own proposals among them); without one, only the lexicons' few best.
+    previews = hasattr(scorer, "first_difference")
+    widest = 1 << 30 if previews else MAX_OPTIONS
     for depth in range(depths):
         items = []  # (work index, group, expansions, request)
         for index, (number, _, leads, groups, todo) in enumerate(work):
             slots, context = jobs[number].slots, jobs[number].context
             active = [g for g in todo if groups[g][0] + depth <= groups[g][1]]
             expansions = {g: [h + (c,) for h in beams[index][g][0]
-                              for c in range(len(slots[groups[g][0] + depth].options))] for g in active}
+                              for c in range(min(len(slots[groups[g][0] + depth].options), widest))] for g in active}
             requests = [(groups[g][0], groups[g][0] + depth,
                          [[leads[groups[g][0] + k] + slots[groups[g][0] + k].options[c].text
                            for k, c in enumerate(h)] for h in expansions[g]]) for g in active]
@@ -212,39 +269,77 @@ def _prune(scorer: Scorer, state: object, requests: list, active: list[int], exp
     for number, (first, last, readings), preview in zip(active, requests, previews):
         shown = [context[first + k] if context else 0 for k in range(last - first + 1)]
         baseline = sum(slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(shown))
+        margins = [preview[index] - baseline
+                   + sum(slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(hypothesis))
+                   for index, hypothesis in enumerate(expansions[number])]
         kept = [index for index, hypothesis in enumerate(expansions[number])
-                if not any(hypothesis) or preview[index] + sum(
-                    slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(hypothesis))
-                - baseline >= -PRUNE_MARGIN]
+                if not any(hypothesis) or margins[index] >= -PRUNE_MARGIN]
+        # At most MAX_OPTIONS readings per hypothesis carried over (the likeliest by the preview).
+        room = MAX_OPTIONS * len({hypothesis[:-1] for hypothesis in expansions[number]})
+        if len(kept) > room:
+            kept = sorted(sorted(kept, key=lambda index: (not any(expansions[number][index][-1:]), margins[index]),
+                                 reverse=True)[:room])
         expansions[number] = [expansions[number][i] for i in kept]
         pruned.append((first, last, [readings[i] for i in kept]))
     return pruned
 
 
 def estimate_rates(segments: Sequence[Segment], kinds: dict[str, str] | None = None,
-                   iterations: int = 30) -> dict[str, float]:
-    """Each lexicon's spin rate in this document: EM over the scored hypotheses, Beta prior.
+                   iterations: int = 30) -> Rates:
+    """The spin rates of one document's segments (see :func:`estimate_block_rates`)."""
+    return estimate_block_rates([segments], kinds, iterations)[0]
 
-    The rate of lexicon L is the expected number of units replaced from L over the number
-    of spinnable words in slots where L proposes something; ``kinds`` maps each lexicon to
-    its weight kind ("count" or "probability"), which picks its prior.
+
+def estimate_block_rates(blocks: Sequence[Sequence[Segment]], kinds: dict[str, str] | None = None,
+                         iterations: int = 30, pools: Sequence[int] | None = None) -> list[Rates]:
+    """Each block's lexicon spin rates, and the run's mapping rates: EM over the scored hypotheses.
+
+    The rate of lexicon L in a block is the expected number of units replaced from L over the
+    number of spinnable words in slots where L proposes something, with a Beta prior by L's weight
+    kind (``kinds``: "count", "probability" or "model"). A mapping's evidence (expected
+    replacements over occurrences) is pooled over the blocks of one pool (``pools``, a pool
+    number per block; default: all blocks in one): one spinner wrote them all.
     """
-    exposure: dict[str, float] = defaultdict(float)
-    for segment in segments:
-        for slot in segment.slots:
-            for name in slot.lexicons:
-                exposure[name] += max(slot.keep.kept, 1)
-    rates = {name: RHO_START for name in exposure}
-    priors = {name: RHO_PRIOR[(kinds or {}).get(name, "count")] for name in exposure}
-    for _ in range(iterations):
-        expected: dict[str, float] = defaultdict(float)
+    exposure: list[dict[str, float]] = [defaultdict(float) for _ in blocks]
+    pools = list(pools) if pools is not None else [0] * len(blocks)
+    tables: dict[int, dict[tuple[str, str], list[float]]] = {pool: {} for pool in pools}
+    for number, segments in enumerate(blocks):
+        mappings = tables[pools[number]]
         for segment in segments:
-            for name, value in segment.expected_replacements(rates).items():
-                expected[name] += value
-        updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
-                                 RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
-        converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in rates)
-        rates = updated
+            segment.own = [[RHO_START if option.replaced else 0.0 for option in slot.options] for slot in segment.slots]
+            for slot in segment.slots:
+                for name in slot.lexicons:
+                    exposure[number][name] += max(slot.keep.kept, 1)
+                for option in slot.options[1:]:
+                    mappings.setdefault(mapping_key(slot, option), [0.0, 0.0])[1] += 1
+    for counts in (counts for mappings in tables.values() for counts in mappings.values()):
+        counts[0] = RHO_START * counts[1]
+    priors = {name: RHO_PRIOR[(kinds or {}).get(name, "count")] for block in exposure for name in block}
+    rates = [Rates({name: RHO_START for name in block}, tables[pool]) for block, pool in zip(exposure, pools)]
+    for _ in range(iterations):
+        expected: list[dict[str, float]] = [defaultdict(float) for _ in blocks]
+        mapped: dict[int, dict[tuple[str, str], float]] = {pool: defaultdict(float) for pool in tables}
+        owns = []
+        for number, segments in enumerate(blocks):
+            for segment in segments:
+                marginals = segment.marginals(rates[number])
+                for slot, slot_marginals in zip(segment.slots, marginals):
+                    for option, probability in zip(slot.options[1:], slot_marginals[1:]):
+                        expected[number][option.lexicon] += probability * option.replaced
+                        mapped[pools[number]][mapping_key(slot, option)] += probability
+                owns.append((segment, marginals))
+        updated = [{name: min(max((expected[number][name] + priors[name][0]) / (block[name] + sum(priors[name])),
+                                  RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in block}
+                   for number, block in enumerate(exposure)]
+        converged = all(abs(new[name] - old[name]) < 1e-5 for new, old in zip(updated, rates) for name in new) and all(
+            abs(mapped[pool][key] - counts[0]) < 1e-4 for pool, mappings in tables.items()
+            for key, counts in mappings.items())
+        for pool, mappings in tables.items():
+            for key, counts in mappings.items():
+                counts[0] = mapped[pool][key]
+        for segment, marginals in owns:
+            segment.own = marginals
+        rates = [Rates(new, tables[pool]) for new, pool in zip(updated, pools)]
         if converged:
             break
     return rates
@@ -265,10 +360,9 @@ def choose_edits(segments: Sequence[Segment], rates: dict[str, float], threshold
     for segment in segments:
         posteriors = segment.posteriors(rates)
         best = max(range(len(posteriors)), key=posteriors.__getitem__)
+        slot_marginals = segment.marginals(rates)
         for position, slot in enumerate(segment.slots):
-            marginals = [0.0] * len(slot.options)
-            for probability, hypothesis in zip(posteriors, segment.hypotheses):
-                marginals[hypothesis[position]] += probability
+            marginals = slot_marginals[position]
             choice = segment.hypotheses[best][position]
             if choice == 0 or marginals[choice] < threshold:
                 continue

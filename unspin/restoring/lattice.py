@@ -16,9 +16,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from unspin.lexicon.format import Lexicon, lexicon_dir
+from unspin.lexicon.related import RelatedWords
 from unspin.text.tokens import Span
 
 MAX_OPTIONS = 5  # readings per slot that reach the language model, keep included
+# The model's own proposals: at most this many related words per slot go to the decoder, which
+# keeps those the model finds likely at that place (a free preview) up to MAX_OPTIONS in all.
+MAX_PROPOSALS = 120
+MODEL_PROPOSALS = "model"  # the channel of the model's proposals, beside the lexicons'
+# P(spun | original) of a related word: a spinner picks one of an original's many thesaurus links.
+PROPOSAL_CHANNEL = 0.1
 # A thesaurus proposes every synonym; spinners swap a word for one about as common or rarer
 # ("said" -> "mentioned"), so a diffuse lexicon's original may be at most this much rarer
 # (Zipf units) than the spun word it would explain.
@@ -63,12 +70,6 @@ class Slot:
         """The lexicons that propose a reading here."""
         return frozenset(option.lexicon for option in self.options[1:])
 
-    def channel(self, choice: int, rates: dict[str, float]) -> float:
-        """Channel log-probability of reading ``choice`` under per-lexicon spin rates."""
-        keep_rho = max(rates[name] for name in self.lexicons)
-        option = self.options[choice]
-        return option.channel(rates[option.lexicon] if option.replaced else keep_rho, keep_rho)
-
 
 @dataclass
 class Vocabulary:
@@ -96,12 +97,14 @@ MEMO_ENTRIES = 50_000  # a memo past this size starts afresh (tens of MB at most
 
 
 def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Vocabulary,
-                  memo: dict | None = None) -> list[Slot]:
+                  memo: dict | None = None, related: RelatedWords | None = None) -> list[Slot]:
     """Propose originals for every stretch of ``tokens`` (spans of ``text``) that a lexicon knows.
 
     ``memo`` (a dict kept by the caller for these lexicons and vocabulary) remembers the
     proposals for each stretch of words: the same words recur all through a document and
-    from one document to the next.
+    from one document to the next. With ``related``, every spinnable word also gets the words
+    related to it as candidates of the model's channel (:data:`MODEL_PROPOSALS`), for the
+    decoder to keep where the model finds them likely.
     """
     if memo is not None and len(memo) > MEMO_ENTRIES:
         memo.clear()
@@ -127,7 +130,48 @@ def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon]
                     memo[key] = options
             if options:
                 proposals.append((first, last, options))
+        if related is not None and tokens[first].is_word and _proposable(tokens[first].text, vocabulary):
+            key = (tokens[first].text, "related")
+            options = memo.get(key) if memo is not None else None
+            if options is None:
+                options = tuple(_propose_related(tokens[first].text, related, vocabulary))
+                if memo is not None:
+                    memo[key] = options
+            if options:
+                proposals.append((first, first, options))
     return _merge(text, tokens, proposals, vocabulary)
+
+
+# A capitalised word is a name, or starts a sentence; a spinner rewrites the common words of names
+# ("Nippon Metal" for "Nippon Steel") but has no synonym for a rare one ("Nippon").
+NAME_MIN_ZIPF = 4.0
+
+
+def _proposable(word: str, vocabulary: Vocabulary) -> bool:
+    """Whether the model may propose originals for ``word``."""
+    if not vocabulary.spinnable(word):
+        return False
+    return not word[:1].isupper() or _zipf(word.lower()) >= NAME_MIN_ZIPF
+
+
+def _propose_related(word: str, related: RelatedWords, vocabulary: Vocabulary) -> list[Option]:
+    """Words related to ``word`` (through its lemmas, re-inflected), about as common as it or more."""
+    lowered = word.lower().replace("’", "'")
+    floor = _zipf(lowered) - FREQUENCY_MARGIN
+    found: dict[str, Option] = {}
+    keys = [(lowered, "")] + [(lemma, tag) for lemma, tag in analyses(lowered)]
+    for key, tag in keys:
+        for original in related.originals(key):
+            inflected = inflect(original, tag) if tag else original
+            if inflected and _zipf(inflected) >= floor:
+                _add(found, inflected, PROPOSAL_CHANNEL, MODEL_PROPOSALS, [word], vocabulary)
+    return sorted(found.values(), key=_prior, reverse=True)[:MAX_PROPOSALS]
+
+
+@lru_cache(maxsize=1)
+def shipped_related() -> RelatedWords:
+    """The shipped related-words table, read once per process."""
+    return RelatedWords.load()
 
 
 def _propose(span: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Vocabulary) -> list[Option]:
@@ -265,8 +309,12 @@ def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, Sequenc
             if candidate.text not in options or options[candidate.text].lexical < candidate.lexical:
                 options[candidate.text] = candidate
     keep = Option(text[start:end], 0.0, 0, sum(spinnable), "")
-    ranked = sorted(options.values(), key=_prior, reverse=True)[: MAX_OPTIONS - 1]
-    return Slot(start, end, text[start:end], (keep, *ranked))
+    ranked = sorted((o for o in options.values() if o.lexicon != MODEL_PROPOSALS), key=_prior, reverse=True)
+    ranked = ranked[: MAX_OPTIONS - 1]
+    known = {option.text for option in ranked}
+    proposed = sorted((o for o in options.values() if o.lexicon == MODEL_PROPOSALS and o.text not in known),
+                      key=_prior, reverse=True)[:MAX_PROPOSALS]
+    return Slot(start, end, text[start:end], (keep, *ranked, *proposed))
 
 
 def _prior(option: Option) -> float:

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from unspin.lexicon.format import Lexicon, read_word_list, shipped_lexicons
-from unspin.restoring.decoder import UnitJob, best_readings, choose_edits, decode_units, estimate_rates
+from unspin.lexicon.related import RelatedWords
+from unspin.restoring.decoder import Rates, UnitJob, best_readings, choose_edits, decode_units, estimate_block_rates
 from unspin.restoring.edits import Edit, Restoration, mean_rates, restoration_from_edits
-from unspin.restoring.lattice import Vocabulary, build_lattice
+from unspin.restoring.lattice import MODEL_PROPOSALS, Vocabulary, build_lattice, shipped_related
 from unspin.restoring.scoring.loading import load_scorer, return_freed_memory
 from unspin.restoring.scoring.protocol import Scorer
 from unspin.text.tokens import Span, split_paragraphs, split_sentences, tokenize
@@ -40,10 +41,13 @@ class RestorerSettings:
     beam: int = 3
     link_words: int = 1  # only adjacent slots are decoded jointly
     excluded: int = 0
+    proposals: str = ""  # the related-words table behind the model's proposals (its sha256), if used
+    same_spinner: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": self.model, "lexicons": self.lexicons, "lexicon_sha256": self.lexicon_hashes,
-                "threshold": self.threshold, "beam": self.beam}
+                "threshold": self.threshold, "beam": self.beam, "proposals": self.proposals or None,
+                "same_spinner": self.same_spinner}
 
 
 @dataclass
@@ -62,17 +66,26 @@ class Restorer:
         lexicons: shipped lexicon names or lexicon file paths; ``None`` uses all shipped ones.
         threshold: minimum posterior probability for an edit; higher is more precise.
         exclude: words or phrases never to touch, or a path to a word-list file.
-        scorer: a ready :class:`~unspin.scorer.Scorer` (overrides ``model``).
+        scorer: a ready :class:`~unspin.restoring.scoring.protocol.Scorer` (overrides ``model``).
         progress: show progress bars (model conversion, long inputs).
+        propose: let the model propose originals that no lexicon knows (words related to the spun
+            word in WordNet or Moby, kept where the model finds them likely); ``None``: where the
+            scorer can preview readings cheaply (causal LMs).
+        same_spinner: the texts of one :meth:`restore_many` call share one spinner (pages of one
+            site), so a mapping seen in one text is evidence in all; else each text stands alone.
     """
 
     def __init__(self, model: str | None = None, lexicons: Sequence[str | Path] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] | str | Path | None = None,
-                 scorer: Scorer | None = None, beam: int = 3, progress: bool = False):
+                 scorer: Scorer | None = None, beam: int = 3, progress: bool = False,
+                 propose: bool | None = None, same_spinner: bool = False):
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
         self._kinds = {lexicon.name: lexicon.header.weights for lexicon in self.lexicons}
+        self._kinds[MODEL_PROPOSALS] = "model"
+        self.propose = propose
+        self.same_spinner = same_spinner
         self.threshold = threshold
         self.beam = beam
         self.progress = progress
@@ -83,7 +96,17 @@ class Restorer:
             model=scorer.name if scorer else (model or "default"),
             lexicons=[lexicon.name for lexicon in self.lexicons],
             lexicon_hashes=[lexicon.header.sha256 or _file_hash(lexicon.path) for lexicon in self.lexicons],
-            threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded))
+            threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded), same_spinner=same_spinner)
+
+    @property
+    def related(self) -> RelatedWords | None:
+        """The related-words table behind the model's proposals, or ``None`` when they are off."""
+        propose = self.propose if self.propose is not None else hasattr(self.scorer, "first_difference")
+        if not propose:
+            return None
+        related = shipped_related()
+        self.settings.proposals = related.header.get("sha256", "")
+        return related
 
     @property
     def scorer(self) -> Scorer:
@@ -153,33 +176,37 @@ class Restorer:
 
     def _restore_group(self, texts: Sequence[str], group: list[tuple[int, _Block]],
                        edits: list[list[Edit]], rates: list[list[tuple[int, dict[str, float]]]]) -> None:
+        pools = [0 if self.same_spinner else number for number, _ in group]
         for (number, block), (found, block_rates) in zip(
-                group, self._restore_blocks([(texts[n], block) for n, block in group])):
+                group, self._restore_blocks([(texts[n], block) for n, block in group], pools)):
             edits[number].extend(found)
             rates[number].append((block.end - block.start, block_rates))
         # The model's transient tensors leave the C heap holding some 0.4 GB of freed pages after
         # a block; handing them back (under a millisecond) lowers resident memory between blocks.
         return_freed_memory()
 
-    def _restore_blocks(self, blocks: list[tuple[str, _Block]]) -> list[tuple[list[Edit], dict[str, float]]]:
-        """The edits and spin rates of each block; the blocks' units are scored together, rates kept per block."""
+    def _restore_blocks(self, blocks: list[tuple[str, _Block]], pools: list[int]
+                        ) -> list[tuple[list[Edit], dict[str, float]]]:
+        """The edits and spin rates of each block; the blocks' units are scored together, lexicon rates
+        kept per block and mapping evidence per pool (a text, or all texts when they share a spinner)."""
         units = []  # (block number, text, unit span, slots)
+        related = self.related
         for number, (text, block) in enumerate(blocks):
             for unit in block.units:
                 slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary,
-                                      self._proposals)
+                                      self._proposals, related)
                 if slots:
                     units.append((number, text, unit, slots))
         if not units:
             return [([], {}) for _ in blocks]
         per_unit = self._decode(units, [None] * len(units), None)
-        rates = self._rates(len(blocks), units, per_unit)
+        rates = self._rates(len(blocks), units, per_unit, pools)
         # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
         # is rescored with the earlier ones restored, since spun context misleads the language model.
         contexts = [best_readings(segments, rates[number]) for (number, *_), segments in zip(units, per_unit)]
         if any(any(context) for context in contexts):
             per_unit = self._decode(units, contexts, per_unit)
-            rates = self._rates(len(blocks), units, per_unit)
+            rates = self._rates(len(blocks), units, per_unit, pools)
         found = []
         for (_, block), segments, block_rates in zip(blocks, _by_block(len(blocks), units, per_unit), rates):
             logger.info("block %d-%d: spin rates %s", block.start, block.end,
@@ -187,9 +214,9 @@ class Restorer:
             found.append((choose_edits(segments, block_rates, self.threshold), block_rates))
         return found
 
-    def _rates(self, blocks: int, units: list, per_unit: list[list]) -> list[dict[str, float]]:
-        """Each block's spin-rate estimate, from its own segments only."""
-        return [estimate_rates(segments, self._kinds) for segments in _by_block(blocks, units, per_unit)]
+    def _rates(self, blocks: int, units: list, per_unit: list[list], pools: list[int]) -> list[Rates]:
+        """Each block's lexicon spin rates (from its own segments) and its pool's mapping rates."""
+        return estimate_block_rates(_by_block(blocks, units, per_unit), self._kinds, pools=pools)
 
     def _decode(self, units: list, contexts: list, previous: list | None) -> list[list]:
         """Segments of each unit (a list per unit)."""

@@ -187,10 +187,10 @@ class CausalLMScorer:
         """Token positions where slots first..last start and end, and where their window ends."""
         start = state.starts[2 * first + 1]
         end = state.starts[2 * last + 1] + len(state.pieces[2 * last + 1])
-        window_end = min(end + self.window, state.length)
-        if 2 * last + 3 < len(state.starts):  # the next slot's reading is itself in doubt
-            window_end = min(window_end, max(state.starts[2 * last + 3], end + 1))
-        return start, end, window_end
+        # The window reads on through later slots as the unit shows them: with the model proposing
+        # for nearly every word, stopping at the next slot would leave a reading one token of
+        # right context ("would mean a" against "would cross a red line").
+        return start, end, min(end + self.window, state.length)
 
     def _rows(self, items: Sequence[tuple[CausalUnit, Request]]) -> tuple[list[Row], list[list[float]]]:
         """Rows for the readings that differ from their prepared unit, and each reading's score
