@@ -32,6 +32,10 @@ def restore(
     threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
                                     help="Minimum confidence of an edit; higher is more precise."),
     exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
+    propose: bool = typer.Option(None, "--propose/--no-propose",
+                                 help="Let the model propose originals no lexicon knows (default: on for causal LMs)."),
+    same_spinner: bool = typer.Option(False, "--same-spinner",
+                                      help="All inputs come from one spinner (one site): they share evidence."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars on stderr."),
 ) -> None:
     """Restore the likely original wording of spun text."""
@@ -44,7 +48,7 @@ def restore(
         fail(f"--format must be text, json, diff or html, not {output_format!r}")
     try:
         restore_paths(paths, output, chosen, progress=progress, model=model, lexicons=lexicons or None,
-                      threshold=threshold, exclude=exclude)
+                      threshold=threshold, exclude=exclude, propose=propose, same_spinner=same_spinner or None)
     except (InputError, OSError, *SETUP_ERRORS) as error:
         fail(str(error))
 

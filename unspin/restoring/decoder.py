@@ -27,13 +27,17 @@ RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimat
 # Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
 # a spinner's learned mapping (count weights) is applied to ~20% of the words it could touch;
 # a thesaurus (probability weights) proposes far more than any spinner uses: 5%.
-RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0)}
+RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0), "function": (0.5, 99.5)}
 RHO_BOUNDS = (0.002, 0.9)
-# A spinner maps an original the same way each time, so a mapping's rate in the document (or run)
-# is estimated from its other occurrences, shrunk towards its lexicon's rate by this many
-# pseudo-occurrences: one clear occurrence lifts the others a little, several lift them a lot,
-# and an occurrence alone gets its lexicon's rate (its own evidence is left out).
-MAPPING_CONCENTRATION = 2.0
+# A spinner maps an original the same way each time: a mapping (this spun text for that original)
+# is either in its dictionary, and then applied to most occurrences (ACTIVE_RATE), or not at all.
+# Whether it is comes from the evidence of the mapping's *other* occurrences (in the text, or in
+# all texts of one spinner): each weighs in by its likelihood ratio, P(its words | the mapping is
+# active) / P(its words | it is not) = ACTIVE_RATE * P_LM(original) / P_LM(spun) + 1 - ACTIVE_RATE.
+# So a mapping the model confirms in clear places is trusted where the model hesitates, a one-off
+# odd choice is judged on its own, and an occurrence where the model rejects the mapping counts
+# against it.
+ACTIVE_RATE = 0.8
 
 
 def mapping_key(slot: Slot, option: Option) -> tuple[str, str]:
@@ -43,38 +47,47 @@ def mapping_key(slot: Slot, option: Option) -> tuple[str, str]:
 
 class Rates(dict):
     """The spin rates of one block: lexicon name -> rate (a plain dict), and ``mappings``:
-    mapping key -> [expected replacements, occurrences], shared by every block of a run."""
+    mapping key -> the summed log likelihood ratio of its occurrences, shared by a run's blocks."""
 
-    def __init__(self, lexicon_rates: dict[str, float], mappings: dict[tuple[str, str], list[float]] | None = None):
+    def __init__(self, lexicon_rates: dict[str, float], mappings: dict[tuple[str, str], float] | None = None):
         super().__init__(lexicon_rates)
         self.mappings = mappings if mappings is not None else {}
 
-    def option_rate(self, slot: Slot, option: Option, own: float) -> float:
-        """The rate of ``option``'s mapping at this occurrence, from the mapping's other occurrences."""
-        base = self[option.lexicon]
-        found = self.mappings.get(mapping_key(slot, option))
-        if not found or found[1] <= 1:
-            return base
-        expected, occurrences = found
-        rate = (expected - own + MAPPING_CONCENTRATION * base) / (occurrences - 1 + MAPPING_CONCENTRATION)
-        return min(max(rate, RHO_BOUNDS[0]), RHO_BOUNDS[1])
+    def option_prior(self, slot: Slot, option: Option, own: float) -> tuple[float, float]:
+        """P(this occurrence is ``option``'s original spun into the text), and the chance that the
+        word was spun at all, given the lexicon's rate and the mapping's other occurrences
+        (``own``: this occurrence's log likelihood ratio, left out)."""
+        base, channel = self[option.lexicon], math.exp(option.lexical)
+        total = self.mappings.get(mapping_key(slot, option))
+        if total is None:
+            return base * channel, base
+        prior = min(0.5, base * channel / ACTIVE_RATE)  # P(a proposed mapping is in the dictionary)
+        log_odds = math.log(prior / (1.0 - prior)) + total - own
+        active = 1.0 / (1.0 + math.exp(-log_odds)) if log_odds > -700 else 0.0
+        # With no evidence either way ``active * ACTIVE_RATE`` equals the lexicon's own prior.
+        return max(base * channel, active * ACTIVE_RATE), max(base, active * ACTIVE_RATE)
 
 
 def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | None = None) -> list[float]:
     """Channel log-probability of every reading of ``slot``.
 
-    A reading that replaces the text costs its mapping's rate (see :class:`Rates`) times its
-    lexicon's P(spun | original); keeping the text costs the chance that no mapping proposed here
-    applied: one minus the highest rate among them.
+    A reading that replaces the text costs the prior of its mapping here (see
+    :meth:`Rates.option_prior`); keeping the text costs the chance that none of the mappings
+    proposed here applied: one minus the highest spin probability among them.
     """
-    lexicon_keep = max(rates[name] for name in slot.lexicons)
-    option_rates = [0.0] * len(slot.options)
+    keep_rho = max(rates[name] for name in slot.lexicons)
+    priors = [0.0] * len(slot.options)
     for index, option in enumerate(slot.options):
-        if option.replaced:
-            option_rates[index] = (rates.option_rate(slot, option, own[index] if own else 0.0)
-                                   if isinstance(rates, Rates) else rates[option.lexicon])
-    keep_rho = max([lexicon_keep, *option_rates])
-    return [option.channel(option_rates[index] if option.replaced else keep_rho, keep_rho)
+        if not option.replaced:
+            continue
+        if isinstance(rates, Rates):
+            priors[index], spun = rates.option_prior(slot, option, own[index] if own else 0.0)
+            keep_rho = max(keep_rho, spun)
+        else:
+            priors[index] = rates[option.lexicon] * math.exp(option.lexical)
+    keep_rho = min(keep_rho, RHO_BOUNDS[1])
+    return [math.log(priors[index]) + (option.replaced - 1) * math.log(rates[option.lexicon])
+            + option.kept * math.log1p(-keep_rho) if option.replaced else option.kept * math.log1p(-keep_rho)
             for index, option in enumerate(slot.options)]
 
 
@@ -82,8 +95,8 @@ def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | No
 class Segment:
     """Neighbouring slots decoded together, with the surviving hypotheses and their LM scores.
 
-    ``own`` holds, per slot and reading, the reading's posterior at the last estimate of the
-    rates (what this occurrence itself adds to its mapping's evidence, left out of its own rate).
+    ``own`` holds, per slot and reading, this occurrence's log likelihood ratio for the reading's
+    mapping (its own evidence, left out when its prior is drawn from the mapping's evidence).
     """
 
     slots: list[Slot]
@@ -292,57 +305,67 @@ def estimate_rates(segments: Sequence[Segment], kinds: dict[str, str] | None = N
 
 def estimate_block_rates(blocks: Sequence[Sequence[Segment]], kinds: dict[str, str] | None = None,
                          iterations: int = 30, pools: Sequence[int] | None = None) -> list[Rates]:
-    """Each block's lexicon spin rates, and the run's mapping rates: EM over the scored hypotheses.
+    """Each block's lexicon spin rates (EM over the scored hypotheses) and its pool's mapping evidence.
 
     The rate of lexicon L in a block is the expected number of units replaced from L over the
     number of spinnable words in slots where L proposes something, with a Beta prior by L's weight
-    kind (``kinds``: "count", "probability" or "model"). A mapping's evidence (expected
-    replacements over occurrences) is pooled over the blocks of one pool (``pools``, a pool
-    number per block; default: all blocks in one): one spinner wrote them all.
+    kind (``kinds``: "count", "probability", "model" or "function"). A mapping's evidence (see
+    :data:`ACTIVE_RATE`) is pooled over the blocks of one pool (``pools``, a pool number per block;
+    default: all blocks in one): one spinner wrote them all.
     """
     exposure: list[dict[str, float]] = [defaultdict(float) for _ in blocks]
     pools = list(pools) if pools is not None else [0] * len(blocks)
-    tables: dict[int, dict[tuple[str, str], list[float]]] = {pool: {} for pool in pools}
+    tables: dict[int, dict[tuple[str, str], float]] = {pool: defaultdict(float) for pool in pools}
     for number, segments in enumerate(blocks):
-        mappings = tables[pools[number]]
         for segment in segments:
-            segment.own = [[RHO_START if option.replaced else 0.0 for option in slot.options] for slot in segment.slots]
-            for slot in segment.slots:
+            segment.own = _log_likelihood_ratios(segment)
+            for slot, ratios in zip(segment.slots, segment.own):
                 for name in slot.lexicons:
                     exposure[number][name] += max(slot.keep.kept, 1)
-                for option in slot.options[1:]:
-                    mappings.setdefault(mapping_key(slot, option), [0.0, 0.0])[1] += 1
-    for counts in (counts for mappings in tables.values() for counts in mappings.values()):
-        counts[0] = RHO_START * counts[1]
-    priors = {name: RHO_PRIOR[(kinds or {}).get(name, "count")] for block in exposure for name in block}
-    rates = [Rates({name: RHO_START for name in block}, tables[pool]) for block, pool in zip(exposure, pools)]
+                for option, ratio in zip(slot.options[1:], ratios[1:]):
+                    tables[pools[number]][mapping_key(slot, option)] += ratio
+    # The mapping evidence is fixed by the scores, so each block's rates converge on their own.
+    return [_block_rates(segments, block, tables[pool], kinds, iterations)
+            for segments, block, pool in zip(blocks, exposure, pools)]
+
+
+def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappings: dict[tuple[str, str], float],
+                 kinds: dict[str, str] | None, iterations: int) -> Rates:
+    priors = {name: RHO_PRIOR[(kinds or {}).get(name, "count")] for name in exposure}
+    rates = Rates({name: RHO_START for name in exposure}, mappings)
     for _ in range(iterations):
-        expected: list[dict[str, float]] = [defaultdict(float) for _ in blocks]
-        mapped: dict[int, dict[tuple[str, str], float]] = {pool: defaultdict(float) for pool in tables}
-        owns = []
-        for number, segments in enumerate(blocks):
-            for segment in segments:
-                marginals = segment.marginals(rates[number])
-                for slot, slot_marginals in zip(segment.slots, marginals):
-                    for option, probability in zip(slot.options[1:], slot_marginals[1:]):
-                        expected[number][option.lexicon] += probability * option.replaced
-                        mapped[pools[number]][mapping_key(slot, option)] += probability
-                owns.append((segment, marginals))
-        updated = [{name: min(max((expected[number][name] + priors[name][0]) / (block[name] + sum(priors[name])),
-                                  RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in block}
-                   for number, block in enumerate(exposure)]
-        converged = all(abs(new[name] - old[name]) < 1e-5 for new, old in zip(updated, rates) for name in new) and all(
-            abs(mapped[pool][key] - counts[0]) < 1e-4 for pool, mappings in tables.items()
-            for key, counts in mappings.items())
-        for pool, mappings in tables.items():
-            for key, counts in mappings.items():
-                counts[0] = mapped[pool][key]
-        for segment, marginals in owns:
-            segment.own = marginals
-        rates = [Rates(new, tables[pool]) for new, pool in zip(updated, pools)]
+        expected: dict[str, float] = defaultdict(float)
+        for segment in segments:
+            for slot, marginals in zip(segment.slots, segment.marginals(rates)):
+                for option, probability in zip(slot.options[1:], marginals[1:]):
+                    expected[option.lexicon] += probability * option.replaced
+        updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
+                                 RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
+        converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in updated)
+        rates = Rates(updated, mappings)
         if converged:
             break
     return rates
+
+
+def _log_likelihood_ratios(segment: Segment) -> list[list[float]]:
+    """Per slot and reading, log P(scores | the reading's mapping is active) / P(scores | it is not):
+    the language model's preference for the reading over keeping the text, at ACTIVE_RATE."""
+    ratios = []
+    for index, slot in enumerate(segment.slots):
+        best = [-math.inf] * len(slot.options)
+        for hypothesis, lm in zip(segment.hypotheses, segment.lm_scores):
+            best[hypothesis[index]] = _log_add(best[hypothesis[index]], lm)
+        ratios.append([0.0] + [math.log(ACTIVE_RATE * math.exp(min(value - best[0], 50.0)) + 1.0 - ACTIVE_RATE)
+                               if value > -math.inf else math.log(1.0 - ACTIVE_RATE) for value in best[1:]])
+    return ratios
+
+
+def _log_add(a: float, b: float) -> float:
+    if a == -math.inf:
+        return b
+    top = max(a, b)
+    return top + math.log(math.exp(a - top) + math.exp(b - top))
 
 
 def best_readings(segments: Sequence[Segment], rates: dict[str, float]) -> list[int]:

@@ -24,6 +24,10 @@ MAX_OPTIONS = 5  # readings per slot that reach the language model, keep include
 # keeps those the model finds likely at that place (a free preview) up to MAX_OPTIONS in all.
 MAX_PROPOSALS = 120
 MODEL_PROPOSALS = "model"  # the channel of the model's proposals, beside the lexicons'
+# Proposals whose original is a function word ("while" for "whereas", "against" for "towards"):
+# a channel of their own, with a far lower prior rate, so that only a learned lexicon or the
+# document's evidence (the same swap, clear in several places) makes such an edit.
+FUNCTION_PROPOSALS = "function"
 # P(spun | original) of a related word: a spinner picks one of an original's many thesaurus links.
 PROPOSAL_CHANNEL = 0.1
 # A thesaurus proposes every synonym; spinners swap a word for one about as common or rarer
@@ -149,7 +153,7 @@ NAME_MIN_ZIPF = 4.0
 
 def _proposable(word: str, vocabulary: Vocabulary) -> bool:
     """Whether the model may propose originals for ``word``."""
-    if not vocabulary.spinnable(word):
+    if word.lower() in vocabulary.excluded or not word[:1].isalpha():
         return False
     return not word[:1].isupper() or _zipf(word.lower()) >= NAME_MIN_ZIPF
 
@@ -160,11 +164,17 @@ def _propose_related(word: str, related: RelatedWords, vocabulary: Vocabulary) -
     floor = _zipf(lowered) - FREQUENCY_MARGIN
     found: dict[str, Option] = {}
     keys = [(lowered, "")] + [(lemma, tag) for lemma, tag in analyses(lowered)]
+    spinnable = vocabulary.spinnable(word)
     for key, tag in keys:
         for original in related.originals(key):
             inflected = inflect(original, tag) if tag else original
-            if inflected and _zipf(inflected) >= floor:
-                _add(found, inflected, PROPOSAL_CHANNEL, MODEL_PROPOSALS, [word], vocabulary)
+            if not inflected or _zipf(inflected) < floor:
+                continue
+            if vocabulary.spinnable(inflected):
+                if spinnable:  # a function word is never the spinner's synonym for a content word
+                    _add(found, inflected, PROPOSAL_CHANNEL, MODEL_PROPOSALS, [word], vocabulary)
+            else:
+                _add(found, inflected, PROPOSAL_CHANNEL, FUNCTION_PROPOSALS, [word], vocabulary, learned=True)
     return sorted(found.values(), key=_prior, reverse=True)[:MAX_PROPOSALS]
 
 
@@ -309,10 +319,11 @@ def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, Sequenc
             if candidate.text not in options or options[candidate.text].lexical < candidate.lexical:
                 options[candidate.text] = candidate
     keep = Option(text[start:end], 0.0, 0, sum(spinnable), "")
-    ranked = sorted((o for o in options.values() if o.lexicon != MODEL_PROPOSALS), key=_prior, reverse=True)
+    proposals = (MODEL_PROPOSALS, FUNCTION_PROPOSALS)
+    ranked = sorted((o for o in options.values() if o.lexicon not in proposals), key=_prior, reverse=True)
     ranked = ranked[: MAX_OPTIONS - 1]
     known = {option.text for option in ranked}
-    proposed = sorted((o for o in options.values() if o.lexicon == MODEL_PROPOSALS and o.text not in known),
+    proposed = sorted((o for o in options.values() if o.lexicon in proposals and o.text not in known),
                       key=_prior, reverse=True)[:MAX_PROPOSALS]
     return Slot(start, end, text[start:end], (keep, *ranked, *proposed))
 

@@ -18,7 +18,7 @@ from unspin.lexicon.format import Lexicon, read_word_list, shipped_lexicons
 from unspin.lexicon.related import RelatedWords
 from unspin.restoring.decoder import Rates, UnitJob, best_readings, choose_edits, decode_units, estimate_block_rates
 from unspin.restoring.edits import Edit, Restoration, mean_rates, restoration_from_edits
-from unspin.restoring.lattice import MODEL_PROPOSALS, Vocabulary, build_lattice, shipped_related
+from unspin.restoring.lattice import FUNCTION_PROPOSALS, MODEL_PROPOSALS, Vocabulary, build_lattice, shipped_related
 from unspin.restoring.scoring.loading import load_scorer, return_freed_memory
 from unspin.restoring.scoring.protocol import Scorer
 from unspin.text.tokens import Span, split_paragraphs, split_sentences, tokenize
@@ -83,7 +83,7 @@ class Restorer:
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
         self._kinds = {lexicon.name: lexicon.header.weights for lexicon in self.lexicons}
-        self._kinds[MODEL_PROPOSALS] = "model"
+        self._kinds.update({MODEL_PROPOSALS: "model", FUNCTION_PROPOSALS: "function"})
         self.propose = propose
         self.same_spinner = same_spinner
         self.threshold = threshold
