@@ -120,6 +120,7 @@ def lexicon_build(
     orig: str = typer.Option(None, "--orig", help="news: original text (same names)."),
     pps: str = typer.Option(None, "--pps", help="tortured: the PPS list (default ../shared/data/...)."),
     extend: bool = typer.Option(False, "--extend", help="news: add the thesaurus extension rule's swaps."),
+    sources: str = typer.Option(None, "--sources", help="news: TSV of each pair's addresses, for the header."),
 ) -> None:
     """Build a lexicon from its sources; the same inputs give a byte-identical file."""
     from pathlib import Path
@@ -127,7 +128,7 @@ def lexicon_build(
     from unspin.lexicon.build import build_lexicon
     from unspin.lexicon.format import LexiconError
 
-    given = {"spun": spun, "orig": orig, "pps": pps}
+    given = {"spun": spun, "orig": orig, "pps": pps, "sources": sources}
     options: dict = {key: Path(value) for key, value in given.items() if value is not None}
     if extend:
         options["extend"] = True

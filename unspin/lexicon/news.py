@@ -72,8 +72,13 @@ def thesaurus_extension(mined: Sequence[LexiconEntry], relatedness: Relatedness)
 
 
 def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | None = None,
-                       extend: bool = False) -> Path:
-    """Mine the shipped ``news`` lexicon from the seed pair, optionally extended with thesaurus swaps.
+                       extend: bool = False, sources: Path | None = None) -> Path:
+    """Mine the shipped ``news`` lexicon from aligned pairs, optionally extended with thesaurus swaps.
+
+    ``spun`` and ``orig`` are two files (the seed pair) or two folders of same-named files (the seed
+    pair and pairs collected from public web pages, kept outside the repository: their text belongs
+    to the publishers). ``sources`` (TSV: name, spun address, original address, outlet and date)
+    puts every pair's addresses into the lexicon's header.
 
     Relatedness comes from ``thesaurus`` (default ``lexicons/thesaurus.tsv.xz`` if present),
     else Moby; the extension rule is in :func:`thesaurus_extension`.
@@ -87,7 +92,24 @@ def build_news_lexicon(spun: Path, orig: Path, output: Path, thesaurus: Path | N
     pairs = read_text_pairs(Path(spun), Path(orig))
     mined = learn_entries(pairs, relatedness)
     extension = thesaurus_extension(mined, relatedness) if extend and relatedness is not None else []
-    source = (f"mined by unspin.lexicon.learn from {Path(spun).name} (spun) vs {Path(orig).name} (edited copy of the "
-              f"same story); {len(extension)} entries added by the extension rule")
+    if Path(spun).is_file():
+        source = (f"mined by unspin.lexicon.learn from {Path(spun).name} (spun) vs {Path(orig).name} (edited copy of "
+                  f"the same story); {len(extension)} entries added by the extension rule")
+    else:
+        source = (f"mined by unspin.lexicon.learn from {len(pairs)} spun/original pairs (the seed pair and public "
+                  f"web pages, addresses below); {len(extension)} entries added by the extension rule")
+    header = {"extension": EXTENSION_RULE if extend else "none"}
+    header.update(_pair_sources(sources) if sources else {})
     return learn_lexicon(pairs, Path(output), "news", source, relatedness, extra_entries=extension,
-                         extra_header={"extension": EXTENSION_RULE if extend else "none"})
+                         extra_header=header)
+
+
+def _pair_sources(path: Path) -> dict[str, str]:
+    """Header lines ``pair NAME: spun <address> original <address> (outlet, date)`` from a sources TSV."""
+    found = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        cells = line.split("\t")
+        if len(cells) >= 3 and not line.startswith("#"):
+            where = f" ({cells[3]})" if len(cells) > 3 else ""
+            found[f"pair {cells[0]}"] = f"spun {cells[1]} original {cells[2]}{where}"
+    return found
