@@ -3,6 +3,9 @@
 1. TextFooler attack pairs (shared/data/textfooler: mr, yelp-sample, hc3-sample): spun =
    perturbed, original = original.
 2. The seed pair (spun AP story vs an edited UK copy), evaluated where its sentences align.
+   And the real development pairs (shared/data/real-pairs: content-farm pages that copied
+   other stories through the seed's spinner family, against the outlets' own texts): articles
+   the lexicons have never seen.
 3. Synthetic pairs: clean text (the originals of mr.tsv and the paragraphs of seed 000)
    spun by :func:`unspin.spin.spin_text` with half "A" of the news lexicon (entries split by
    a hash of the original). "seen" restores with the default lexicons (which hold A);
@@ -11,7 +14,7 @@
 
 Usage::
 
-    python benchmarks/quality.py [--model M] [--limit N] [--threshold T] [--system restorer|identity]
+    python benchmarks/quality.py [--model M] [--limit N] [--threshold T] [--system restorer|identity] [--only NAME]
 
 ``--system identity`` skips the model (the output is the spun text) to check the table.
 """
@@ -60,6 +63,14 @@ def clean_texts(limit: int | None) -> list[tuple[str, str]]:
     return originals + [(f"seed000:{i}", text) for i, text in enumerate(paragraphs[:limit])]
 
 
+def real_pairs() -> list[TextPair]:
+    """The development pairs: each content-farm page against its outlet's text (read from shared/)."""
+    folder = SHARED / "data" / "real-pairs"
+    return [TextPair(spun.name.split(".")[0], spun.read_text(encoding="utf-8"),
+                     (folder / spun.name.replace(".spun.", ".orig.")).read_text(encoding="utf-8"))
+            for spun in sorted(folder.glob("*.spun.txt"))]
+
+
 def split_news(directory: Path) -> tuple[Path, Path]:
     """Halves A and B of the news lexicon, split by a hash of each entry's original."""
     header, entries = read_lexicon(resolve_lexicon("news"))
@@ -80,6 +91,7 @@ def datasets(limit: int | None, directory: Path) -> list[Dataset]:
     seed = TextPair("seed", (SHARED / "seeds" / SEED_SPUN).read_text(encoding="utf-8"),
                     (SHARED / "seeds" / SEED_ORIG).read_text(encoding="utf-8"))
     found.append(Dataset("seed (aligned part)", [seed], "real content-farm spinner", None))
+    found.append(Dataset("real pairs (dev)", real_pairs(), "real content-farm spinners, unseen stories", None))
     half_a, half_b = split_news(directory)
     from unspin.lexicon.format import Lexicon
 
@@ -144,11 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="pairs per dataset")
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--system", choices=("restorer", "identity"), default="restorer")
+    parser.add_argument("--only", default=None, help="only the datasets whose name contains this")
     args = parser.parse_args(argv)
     build = make_system(args.system, args.model, args.threshold)
     rows = []
     with tempfile.TemporaryDirectory() as directory:
         for dataset in datasets(args.limit, Path(directory)):
+            if args.only and args.only not in dataset.name:
+                continue
             system, restored_with = build(dataset.lexicons)
             settings = {"dataset": dataset.name, "restored_with": restored_with}
             report = evaluate(dataset.pairs, system, settings)

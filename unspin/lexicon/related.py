@@ -7,10 +7,11 @@ link, so that the language model can choose among them (the model proposes, the 
 which of its proposals a spinner could have made). Relations are symmetric: a spinner may have
 followed a link either way.
 
-The table lists, for each spun word (a lemma), the originals (lemmas) it may stand for: words at
-least as common as ``min_original_zipf`` and at most ``max_rarer`` Zipf units rarer than the spun
-word (a spinner replaces a word by a synonym about as common or rarer). It is shipped as
-``lexicons/related.txt.xz``: a ``#`` provenance header, then ``spun<TAB>original original ...``.
+The table lists, for each spun word or common phrase (a lemma: "by way of", "take place"), the
+originals (lemmas, or two-word phrases) it may stand for: at least as common as
+``min_original_zipf`` and at most ``max_rarer`` Zipf units rarer than the spun word (a spinner
+replaces a word by a synonym about as common or rarer). It is shipped as
+``lexicons/related.txt.xz``: a ``#`` provenance header, then ``spun<TAB>original|original|...``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class RelatedOptions:
 
     min_original_zipf: float = 3.0   # originals: words a news text uses
     min_spun_zipf: float = 1.5       # spun words: anything a spinner writes
+    min_phrase_zipf: float = 3.0     # spun phrases ("by way of"): common ones only
+    max_spun_words: int = 3          # "by way of" for "through"
+    max_original_words: int = 2      # "as much as" for "up to"
     max_rarer: float = 1.0           # an original at most this much rarer than the spun word
     max_hyponyms: int = 40           # one hop down only from synsets with at most this many
 
@@ -74,22 +78,26 @@ def related_table(links: Iterable[tuple[str, str]], options: RelatedOptions = Re
     table: dict[str, set[str]] = {}
     for a, b in links:
         for spun, original in ((a, b), (b, a)):
-            if not (_plain(spun) and _plain(original)) or spun == original:
+            if (spun == original or not _plain(spun, options.max_spun_words)
+                    or not _plain(original, options.max_original_words)):
                 continue
             spun_zipf, original_zipf = zipf(spun), zipf(original)
-            if (spun_zipf >= options.min_spun_zipf and original_zipf >= options.min_original_zipf
+            floor = options.min_phrase_zipf if " " in spun else options.min_spun_zipf
+            if (spun_zipf >= floor and original_zipf >= options.min_original_zipf
                     and original_zipf >= spun_zipf - options.max_rarer):
                 table.setdefault(spun, set()).add(original)
     return {spun: sorted(originals) for spun, originals in sorted(table.items())}
 
 
-def _plain(word: str) -> bool:
-    return word.replace("-", "").isalpha() and word.isascii() and " " not in word
+def _plain(phrase: str, max_words: int) -> bool:
+    """Lower-case ASCII words (hyphens allowed), one space apart, at most ``max_words``."""
+    words = phrase.split(" ")
+    return len(words) <= max_words and all(w.replace("-", "").isalpha() and w.isascii() for w in words)
 
 
 def write_related(path: Path, table: Mapping[str, Iterable[str]], header: Mapping[str, str]) -> Path:
     """Write the table (xz, fixed preset: the same table gives the same bytes)."""
-    rows = [f"{spun}\t{' '.join(originals)}\n" for spun, originals in sorted(table.items())]
+    rows = [f"{spun}\t{'|'.join(originals)}\n" for spun, originals in sorted(table.items())]
     digest = hashlib.sha256("".join(rows).encode("utf-8")).hexdigest()
     lines = [f"# {key}: {value}\n" for key, value in header.items()] + [f"# sha256: {digest}\n"]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +129,7 @@ def build_related(output: Path, wordnet: str | Path | None = None, moby: str | P
         "licence": "WordNet 3.0 licence (free use with Princeton's notice, see lexicons/README.md); "
                    "Moby Thesaurus: public domain",
         "attribution": "WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.",
-        "format": "spun<TAB>originals separated by spaces (lemmas)",
+        "format": "spun<TAB>originals separated by | (lemmas)",
         "options": options.describe(),
         "tools": f"wordfreq {version('wordfreq')}",
     }
@@ -157,7 +165,7 @@ class RelatedWords:
                         continue
                     spun, _, originals = line.rstrip("\n").partition("\t")
                     # One string object per word, shared by every row that lists it.
-                    table[sys.intern(spun)] = tuple(sys.intern(word) for word in originals.split())
+                    table[sys.intern(spun)] = tuple(sys.intern(word) for word in originals.split("|"))
         except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as error:
             raise LexiconError(f"cannot read related-words table {path}: {error}") from error
         return cls(table, header)

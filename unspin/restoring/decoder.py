@@ -15,13 +15,14 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from unspin.restoring.edits import Alternative, Edit
-from unspin.restoring.lattice import MAX_OPTIONS, Option, Slot
+from unspin.restoring.lattice import FUNCTION_PROPOSALS, MAX_OPTIONS, MODEL_PROPOSALS, Option, Slot
 from unspin.restoring.scoring.protocol import Scorer
 
+PROPOSAL_CHANNELS = (MODEL_PROPOSALS, FUNCTION_PROPOSALS)
 _WORD = re.compile(r"\w+")
 RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)
 # Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
@@ -150,12 +151,23 @@ def unit_pieces(text: str, start: int, end: int, slots: Sequence[Slot], context:
 MAX_SEGMENT_SLOTS = 4  # longer chains are cut; the second pass still shows each piece the others
 
 
-def segment_slots(pieces: Sequence[str], slot_count: int, link_words: int) -> list[tuple[int, int]]:
-    """Group slots whose gap holds fewer than ``link_words`` words; returns (first, last) pairs."""
+def suspect(slot: Slot, spinners: Collection[str] | None = None) -> bool:
+    """Whether the text here may well be spun: a learned spinner's lexicon (``spinners``; default:
+    any lexicon, not only the model's related words) proposes an original."""
+    if spinners is None:
+        return any(option.lexicon not in PROPOSAL_CHANNELS for option in slot.options[1:])
+    return any(option.lexicon in spinners for option in slot.options[1:])
+
+
+def segment_slots(pieces: Sequence[str], slot_count: int, link_words: int,
+                  suspects: Sequence[bool] | None = None) -> list[tuple[int, int]]:
+    """Group slots whose gap holds fewer than ``link_words`` words (and, given ``suspects``, that
+    are both suspect); returns (first, last) pairs."""
     groups: list[tuple[int, int]] = []
     for index in range(slot_count):
         gap = pieces[2 * index]
         if (groups and index > 0 and len(_WORD.findall(gap)) < link_words
+                and (suspects is None or (suspects[index] and suspects[index - 1]))
                 and index - groups[-1][0] < MAX_SEGMENT_SLOTS):
             groups[-1] = (groups[-1][0], index)
         else:
@@ -176,7 +188,8 @@ class UnitJob:
     previous: Sequence[Segment] | None = None
 
 
-def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words: int) -> list[list[Segment]]:
+def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words: int,
+                 spinners: Collection[str] | None = None) -> list[list[Segment]]:
     """Score the hypotheses of every segment of every unit with the language model.
 
     All units advance together, so that the model sees few, large batches: the units are
@@ -188,22 +201,27 @@ def decode_units(scorer: Scorer, jobs: Sequence[UnitJob], beam: int, link_words:
     """
     results: list[list[Segment]] = [[] for _ in jobs]
     work = []  # (job number, pieces, leads, segment groups, groups still to score)
+    stops: list[list[int]] = []  # per work item, the slots where readings' windows end
     for number, job in enumerate(jobs):
         if not job.slots:
             continue
         pieces, leads = unit_pieces(job.text, job.start, job.end, job.slots, job.context)
-        groups = segment_slots(pieces, len(job.slots), link_words)
+        suspects = [suspect(slot, spinners) for slot in job.slots]
+        groups = segment_slots(pieces, len(job.slots), link_words, suspects)
         changed_nearby = [_changed_nearby(job, first) for first, _ in groups]
         if job.previous is not None and not any(changed_nearby):
             results[number] = list(job.previous)
             continue
         todo = [g for g in range(len(groups)) if job.previous is None or changed_nearby[g]]
         work.append((number, pieces, leads, groups, todo))
+        # A suspect slot's text misleads the windows of the readings before it, unless a first pass
+        # has shown a restored reading there.
+        stops.append([i for i, flag in enumerate(suspects) if flag and not (job.context and job.context[i])])
     if not work:
         return results
     # Only the slots of the segments to score need the normaliser ahead (a second pass rescores few).
     scored = [[slot for g in todo for slot in range(groups[g][0], groups[g][1] + 1)] for *_, groups, todo in work]
-    states = _prepare_many(scorer, [pieces for _, pieces, _, _, _ in work], scored)
+    states = _prepare_many(scorer, [pieces for _, pieces, _, _, _ in work], scored, stops)
     beams = [{g: ([()], [0.0]) for g in todo} for *_, todo in work]
     depths = max((groups[g][1] - groups[g][0] + 1 for *_, groups, todo in work for g in todo), default=0)
     # With a free preview every reading of a slot is looked at and the likeliest kept (the model's
@@ -256,9 +274,9 @@ def _changed_nearby(job: UnitJob, first: int) -> bool:
     return False
 
 
-def _prepare_many(scorer: Scorer, units: list[list[str]], scored: list[list[int]]) -> list:
+def _prepare_many(scorer: Scorer, units: list[list[str]], scored: list[list[int]], stops: list[list[int]]) -> list:
     if hasattr(scorer, "prepare_many"):
-        return scorer.prepare_many(units, scored=scored)
+        return scorer.prepare_many(units, scored=scored, stops=stops)
     return [scorer.prepare(pieces) for pieces in units]
 
 

@@ -22,7 +22,7 @@ from unspin.text.tokens import Span
 MAX_OPTIONS = 5  # readings per slot that reach the language model, keep included
 # The model's own proposals: at most this many related words per slot go to the decoder, which
 # keeps those the model finds likely at that place (a free preview) up to MAX_OPTIONS in all.
-MAX_PROPOSALS = 120
+MAX_PROPOSALS = 200
 MODEL_PROPOSALS = "model"  # the channel of the model's proposals, beside the lexicons'
 # Proposals whose original is a function word ("while" for "whereas", "against" for "towards"):
 # a channel of their own, with a far lower prior rate, so that only a learned lexicon or the
@@ -30,6 +30,9 @@ MODEL_PROPOSALS = "model"  # the channel of the model's proposals, beside the le
 FUNCTION_PROPOSALS = "function"
 # P(spun | original) of a related word: a spinner picks one of an original's many thesaurus links.
 PROPOSAL_CHANNEL = 0.1
+# The model's candidates may be rarer than the spun word by this much (Zipf units): "purchase" for
+# "buy", "global" for "world"; the model's preview, not the frequency, decides among them.
+PROPOSAL_FREQUENCY_MARGIN = 1.0
 # A thesaurus proposes every synonym; spinners swap a word for one about as common or rarer
 # ("said" -> "mentioned"), so a diffuse lexicon's original may be at most this much rarer
 # (Zipf units) than the spun word it would explain.
@@ -134,15 +137,8 @@ def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon]
                     memo[key] = options
             if options:
                 proposals.append((first, last, options))
-        if related is not None and tokens[first].is_word and _proposable(tokens[first].text, vocabulary):
-            key = (tokens[first].text, "related")
-            options = memo.get(key) if memo is not None else None
-            if options is None:
-                options = tuple(_propose_related(tokens[first].text, related, vocabulary))
-                if memo is not None:
-                    memo[key] = options
-            if options:
-                proposals.append((first, first, options))
+        if related is not None:
+            proposals += _related_proposals(tokens, first, related, vocabulary, memo)
     return _merge(text, tokens, proposals, vocabulary)
 
 
@@ -158,23 +154,45 @@ def _proposable(word: str, vocabulary: Vocabulary) -> bool:
     return not word[:1].isupper() or _zipf(word.lower()) >= NAME_MIN_ZIPF
 
 
-def _propose_related(word: str, related: RelatedWords, vocabulary: Vocabulary) -> list[Option]:
-    """Words related to ``word`` (through its lemmas, re-inflected), about as common as it or more."""
-    lowered = word.lower().replace("’", "'")
-    floor = _zipf(lowered) - FREQUENCY_MARGIN
+MAX_RELATED_WORDS = 3  # longest spun phrase the related-words table knows ("by way of")
+
+
+def _related_proposals(tokens: Sequence[Span], first: int, related: RelatedWords, vocabulary: Vocabulary,
+                       memo: dict | None) -> list[tuple[int, int, Sequence[Option]]]:
+    """The model's candidates for the stretches of words that start at ``tokens[first]``."""
+    found: list[tuple[int, int, Sequence[Option]]] = []
+    if not (tokens[first].is_word and _proposable(tokens[first].text, vocabulary)):
+        return found
+    for last in range(first, min(first + MAX_RELATED_WORDS, len(tokens))):
+        if not tokens[last].is_word or tokens[last].text.lower() in vocabulary.excluded:
+            break
+        words = tuple(t.text for t in tokens[first : last + 1])
+        options = memo.get((words, "related")) if memo is not None else None
+        if options is None:
+            options = tuple(_propose_related(words, related, vocabulary))
+            if memo is not None:
+                memo[(words, "related")] = options
+        if options:
+            found.append((first, last, options))
+    return found
+
+
+def _propose_related(words: Sequence[str], related: RelatedWords, vocabulary: Vocabulary) -> list[Option]:
+    """Words and phrases related to ``words`` (through a lemma, re-inflected), about as common or more."""
+    key = " ".join(w.lower().replace("’", "'") for w in words)
+    floor = _zipf(key) - PROPOSAL_FREQUENCY_MARGIN
     found: dict[str, Option] = {}
-    keys = [(lowered, "")] + [(lemma, tag) for lemma, tag in analyses(lowered)]
-    spinnable = vocabulary.spinnable(word)
-    for key, tag in keys:
-        for original in related.originals(key):
-            inflected = inflect(original, tag) if tag else original
+    spinnable = len(words) > 1 or vocabulary.spinnable(words[0])
+    for lookup, tag, position in [(key, "", 0), *_lemma_keys(words)]:
+        for original in related.originals(lookup):
+            inflected = _inflect_phrase(original, tag, position) if tag else original
             if not inflected or _zipf(inflected) < floor:
                 continue
             if vocabulary.spinnable(inflected):
                 if spinnable:  # a function word is never the spinner's synonym for a content word
-                    _add(found, inflected, PROPOSAL_CHANNEL, MODEL_PROPOSALS, [word], vocabulary)
+                    _add(found, inflected, PROPOSAL_CHANNEL, MODEL_PROPOSALS, words, vocabulary)
             else:
-                _add(found, inflected, PROPOSAL_CHANNEL, FUNCTION_PROPOSALS, [word], vocabulary, learned=True)
+                _add(found, inflected, PROPOSAL_CHANNEL, FUNCTION_PROPOSALS, words, vocabulary, learned=True)
     return sorted(found.values(), key=_prior, reverse=True)[:MAX_PROPOSALS]
 
 

@@ -222,7 +222,10 @@ class Restorer:
         """Segments of each unit (a list per unit)."""
         jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[index] if previous else None)
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
-        return decode_units(self.scorer, jobs, self.beam, self.settings.link_words)
+        # Slots that a learned spinner's lexicon knows are decoded jointly with their neighbours
+        # and end the windows of the readings before them.
+        spinners = {name for name, kind in self._kinds.items() if kind == "count"}
+        return decode_units(self.scorer, jobs, self.beam, self.settings.link_words, spinners)
 
 
 def _by_block(blocks: int, units: list, per_unit: list[list]) -> list[list]:

@@ -28,6 +28,7 @@ class CausalUnit:
     hidden: Any  # [positions, width] final hidden states: position p predicts token p + 1
     log_norm: list[float]  # per position, log of the softmax normaliser of its hidden state (NaN: not yet needed)
     token_scores: list[float]  # log P(ids[p] | ids[:p]) where log_norm[p - 1] is known
+    stops: list[int] | None = None  # slots whose text is in doubt (windows end there); None: every slot
 
     @property
     def length(self) -> int:
@@ -77,11 +78,14 @@ class CausalLMScorer:
         return self.prepare_many([pieces])[0]
 
     def prepare_many(self, units: Sequence[Sequence[str]], tokens_per_batch: int = 2048,
-                     scored: Sequence[Sequence[int]] | None = None) -> list[CausalUnit]:
+                     scored: Sequence[Sequence[int]] | None = None,
+                     stops: Sequence[Sequence[int]] | None = None) -> list[CausalUnit]:
         """Run each unit once (several per forward call, padded) and keep what its readings share.
 
         ``scored`` lists, per unit, the slots whose readings will be scored (default: all); the
-        normaliser is computed ahead, in one batch, only around those.
+        normaliser is computed ahead, in one batch, only around those. ``stops`` lists, per unit,
+        the slots whose text is itself in doubt: a reading's window of right context ends there
+        (default: at the next slot).
         """
         encoded = [[list(self.encode(piece)) for piece in pieces] for pieces in units]
         # Units of similar length share a batch, so that little of it is padding.
@@ -94,6 +98,8 @@ class CausalLMScorer:
                 states.update(zip(batch, self._prepare_batch([encoded[i] for i in batch],
                                                              [scored[i] for i in batch] if scored else None)))
                 batch = []
+        for index, state in states.items():
+            state.stops = sorted(stops[index]) if stops is not None else None
         return [states[index] for index in range(len(encoded))]
 
     def _prepare_batch(self, units: list[list[list[int]]], scored: list[Sequence[int]] | None
@@ -187,10 +193,15 @@ class CausalLMScorer:
         """Token positions where slots first..last start and end, and where their window ends."""
         start = state.starts[2 * first + 1]
         end = state.starts[2 * last + 1] + len(state.pieces[2 * last + 1])
-        # The window reads on through later slots as the unit shows them: with the model proposing
-        # for nearly every word, stopping at the next slot would leave a reading one token of
-        # right context ("would mean a" against "would cross a red line").
-        return start, end, min(end + self.window, state.length)
+        window_end = min(end + self.window, state.length)
+        # The window stops where a later slot's own text is in doubt (a spun neighbour misleads the
+        # model: "White Home official mentioned" reads better to it than "White House official
+        # mentioned"), and reads on through the rest: with the model proposing for nearly every
+        # word, stopping at each slot would leave a reading one token of right context.
+        following = [2 * slot + 1 for slot in (state.stops if state.stops is not None else [last + 1]) if slot > last]
+        if following and following[0] < len(state.starts):
+            window_end = min(window_end, max(state.starts[following[0]], end + 1))
+        return start, end, window_end
 
     def _rows(self, items: Sequence[tuple[CausalUnit, Request]]) -> tuple[list[Row], list[list[float]]]:
         """Rows for the readings that differ from their prepared unit, and each reading's score
