@@ -26,8 +26,11 @@ _WORD = re.compile(r"\w+")
 RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)
 # Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
 # a spinner's learned mapping (count weights) is applied to ~20% of the words it could touch;
-# a thesaurus (probability weights) proposes far more than any spinner uses: 5%.
-RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0)}
+# a thesaurus (probability weights) proposes far more than any spinner uses: 5%; a fingerprint (a
+# tortured phrase: nobody writes "counterfeit consciousness" but a spinner) is restored unless the context
+# rules it out: 30% (benchmarks/tortured.py: 56/60 phrases at 5%, 58 at 30%, 59 at 50% but with
+# "business knowledge" -> "business intelligence" in plain prose).
+RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0), "fingerprint": (3.0, 7.0)}
 RHO_BOUNDS = (0.002, 0.9)
 # A spinner maps an original the same way each time, so a mapping's rate in the document (or run)
 # is estimated from its other occurrences, shrunk towards its lexicon's rate by this many
@@ -272,13 +275,17 @@ def _prune(scorer: Scorer, state: object, requests: list, active: list[int], exp
         margins = [preview[index] - baseline
                    + sum(slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(hypothesis))
                    for index, hypothesis in enumerate(expansions[number])]
+        # A fingerprint's reading is always scored: its first word alone says little ("education manner"
+        # -> "training process" is judged on "training", a reading "education system" on " system").
+        fingerprints = [slots[first + len(h) - 1].options[h[-1]].fingerprint if h else False
+                        for h in expansions[number]]
         kept = [index for index, hypothesis in enumerate(expansions[number])
-                if not any(hypothesis) or margins[index] >= -PRUNE_MARGIN]
+                if not any(hypothesis) or fingerprints[index] or margins[index] >= -PRUNE_MARGIN]
         # At most MAX_OPTIONS readings per hypothesis carried over (the likeliest by the preview).
         room = MAX_OPTIONS * len({hypothesis[:-1] for hypothesis in expansions[number]})
         if len(kept) > room:
-            kept = sorted(sorted(kept, key=lambda index: (not any(expansions[number][index][-1:]), margins[index]),
-                                 reverse=True)[:room])
+            kept = sorted(sorted(kept, key=lambda index: (not any(expansions[number][index][-1:]),
+                                                          fingerprints[index], margins[index]), reverse=True)[:room])
         expansions[number] = [expansions[number][i] for i in kept]
         pruned.append((first, last, [readings[i] for i in kept]))
     return pruned

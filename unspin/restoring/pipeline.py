@@ -82,7 +82,7 @@ class Restorer:
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
-        self._kinds = {lexicon.name: lexicon.header.weights for lexicon in self.lexicons}
+        self._kinds = {lexicon.name: lexicon.prior for lexicon in self.lexicons}
         self._kinds[MODEL_PROPOSALS] = "model"
         self.propose = propose
         self.same_spinner = same_spinner
