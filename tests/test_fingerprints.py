@@ -18,7 +18,8 @@ TORTURED = """\
 # weights: probability
 {prior}bosom peril\tbreast cancer\t1
 """
-# A thesaurus that reads "peril" as "danger": a single-word reading inside the tortured phrase.
+# A thesaurus that reads "peril" as "danger" (a reading of a part of the tortured phrase) and "early bosom"
+# as "first chest" (a reading that overlaps it).
 SYNONYMS = """\
 # name: synonyms
 # source: written by the tests
@@ -26,6 +27,7 @@ SYNONYMS = """\
 # version: 1
 # weights: probability
 peril\tdanger\t0.5
+early bosom\tfirst chest\t0.5
 """
 SPUN = "Early bosom peril screening saves lives."
 # The model finds the original a little likelier than the text, and the reading that keeps "bosom"
@@ -71,7 +73,8 @@ def test_no_reading_of_a_part_of_a_fingerprint_enters_the_lattice(tmp_path):
     (tmp_path / "plain").mkdir()
     plain = [Lexicon.load(path) for path in _lexicons(tmp_path / "plain", fingerprint=False)]
     slots = build_lattice(SPUN, tokenize(SPUN), plain, Vocabulary.default())
-    assert {option.text for option in slots[0].options} == {"bosom peril", "breast cancer", "bosom danger"}
+    assert {option.text for option in slots[0].options} == {
+        "Early bosom peril", "Early breast cancer", "Early bosom danger", "First chest peril"}
 
 
 def test_a_fingerprint_reading_is_scored_even_when_its_first_word_looks_unlikely(tmp_path, unigram_scorer):
@@ -106,3 +109,37 @@ def test_phrases_ordinary_writers_use_are_not_fingerprints():
     kept, left_out = fingerprints(entries, lambda word: zipf(word, 0.0))
     assert [entry.spun for entry in kept] == ["counterfeit consciousness", "machine studying", "cross-approval"]
     assert left_out == {"a listed phrase's reading": 1, "an ordinary word": 1}
+
+
+# Listed tortured phrases in sentences of their own (not the benchmark's), with the real default model.
+IN_RUNNING_TEXT = [
+    ("Our counterfeit consciousness system labels each image in under a second.", "artificial intelligence"),
+    ("The bosom peril cases were collected from two hospitals.", "breast cancer"),
+    ("A bottomless learning model was fitted to the sensor readings.", "deep learning"),
+    ("Commotion decrease improves the quality of the recorded speech.", "Noise reduction"),
+    ("Colossal information platforms store the logs of every user.", "Big data"),
+    ("We trained an irregular woodland on the answers of the survey.", "random forest"),
+]
+# Listed phrases that ordinary prose uses: the context rules the listed reading out.
+IN_PLAIN_PROSE = [
+    "Good business knowledge helps managers make better decisions.",  # listed: business intelligence
+    "The vote marked a loss of equality for many citizens.",  # listed: loss of balance
+]
+
+
+@pytest.fixture(scope="module")
+def default_restorer():
+    return Restorer()
+
+
+@pytest.mark.slow
+def test_tortured_phrases_in_new_sentences_come_back(default_restorer):
+    results = default_restorer.restore_many([spun for spun, _ in IN_RUNNING_TEXT])
+    for (spun, original), result in zip(IN_RUNNING_TEXT, results):
+        assert original in result.text, (spun, result.text)
+        assert any(edit.lexicon == "tortured" for edit in result.edits)
+
+
+@pytest.mark.slow
+def test_listed_phrases_in_plain_prose_are_left_alone(default_restorer):
+    assert [result.text for result in default_restorer.restore_many(IN_PLAIN_PROSE)] == IN_PLAIN_PROSE

@@ -141,13 +141,14 @@ def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon]
                     memo[key] = options
             if options:
                 proposals.append((first, first, options))
-    # A fingerprint explains its words: no other proposal for a part of it outcompetes it ("secret node" is
-    # "hidden node"; "light node" would make the listed phrase a coincidence).
+    # A fingerprint explains its words: no proposal that rewrites a part of it (and keeps the rest) competes
+    # ("secret node" is "hidden node"; "light node", or "in the dark node" for "in secret node", would make the
+    # listed phrase a coincidence). Proposals for the whole phrase, or more, stay.
     fingerprints = [(first, last) for first, last, options in proposals if any(o.fingerprint for o in options)]
     if fingerprints:
         proposals = [(first, last, options) for first, last, options in proposals
                      if any(o.fingerprint for o in options)
-                     or not any(start <= first and last <= end and (start, end) != (first, last)
+                     or not any(first <= end and start <= last and not (first <= start and end <= last)
                                 for start, end in fingerprints)]
     return _merge(text, tokens, proposals, vocabulary)
 
