@@ -32,7 +32,7 @@ from unspin.lexicon.thesaurus import (
     merge_sources,
     read_wordnet,
 )
-from unspin.lexicon.tortured import read_pps, tortured_entries
+from unspin.lexicon.tortured import fingerprints, read_pps, tortured_entries
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _build_related(output: Path, **options: Any) -> Path:
 def build_tortured_lexicon(output: Path, pps: str | Path | None = None) -> Path:
     """The tortured-phrase lexicon from a PPS export (``tortured<TAB>expected<TAB>sources``)."""
     pps = Path(pps) if pps else DEFAULT_PPS
-    entries = tortured_entries(read_pps(pps))
+    entries, left_out = fingerprints(tortured_entries(read_pps(pps)))
     header = LexiconHeader(
         name="tortured",
         source="Problematic Paper Screener tortured-phrase fingerprints via giladfeldman/torturedcheck "
@@ -91,7 +91,11 @@ def build_tortured_lexicon(output: Path, pps: str | Path | None = None) -> Path:
         weights="probability",
         extra={"attribution": PPS_ATTRIBUTION,
                "input": f"{pps.name} sha256:{_file_sha256(pps)}",
-               "weight-meaning": "1/(number of readings of the tortured phrase); notes are the PPS remarks"},
+               "weight-meaning": "1/(number of readings of the tortured phrase); notes are the PPS remarks",
+               # Nobody writes "counterfeit consciousness" but a spinner: restored unless the context rules it out.
+               "prior": "fingerprint",
+               "left-out": ", ".join(f"{count} phrases that are {reason}" for reason, count in sorted(left_out.items()))
+               or "none"},
     )
     log.info("tortured: %d entries from %s", len(entries), pps)
     return write_lexicon(output, header, entries)

@@ -8,6 +8,7 @@ A lexicon is a TSV file (optionally ``.gz`` or ``.xz``) with a ``#`` header::
     # version: 1
     # weights: count            (or: probability)
     # sha256: <hex digest of the data lines>
+    # prior: fingerprint        (optional: how often a spinner is expected to apply it)
     spun<TAB>original<TAB>weight[<TAB>note]
 
 ``weights: probability`` rows hold the channel probability P(spun | original, spun at all)
@@ -15,6 +16,10 @@ directly; ``weights: count`` rows hold how often ``original`` was seen spun as `
 and the loader turns them into P(spun | original) = count / (total count of the original + 1):
 the extra one is the mass left for substitutes not seen yet, so that a single sighting is
 not taken for a certainty.
+The optional ``prior`` key says how a document's spin rate of the lexicon starts, before the document
+says more (:attr:`Lexicon.prior`): by default as its weights kind; ``fingerprint`` for phrases that
+nobody writes but a spinner ("counterfeit consciousness"), which are restored unless the context
+rules them out.
 Phrases are stored normalised (:func:`normalize_phrase`): lower case, tokens joined by one space.
 """
 
@@ -36,6 +41,7 @@ from unspin.text.tokens import tokenize
 UNSEEN_MASS = 1.0  # pseudo-count of substitutes a learned spinner has not been seen to use
 HEADER_KEYS = ("name", "source", "licence", "version", "weights", "sha256")
 WEIGHT_KINDS = ("count", "probability")
+PRIOR_KINDS = (*WEIGHT_KINDS, "fingerprint")
 
 
 class LexiconError(ValueError):
@@ -152,6 +158,8 @@ def read_lexicon(path: str | Path) -> tuple[LexiconHeader, list[LexiconEntry]]:
     header = LexiconHeader(name=name, **{k: meta.pop(k) for k in HEADER_KEYS[1:] if k in meta}, extra=meta)
     if header.weights not in WEIGHT_KINDS:
         raise LexiconError(f"{path}: header 'weights' must be one of {WEIGHT_KINDS}")
+    if header.extra.get("prior", header.weights) not in PRIOR_KINDS:
+        raise LexiconError(f"{path}: header 'prior' must be one of {PRIOR_KINDS}")
     return header, entries
 
 
@@ -191,6 +199,11 @@ class Lexicon:
     @property
     def name(self) -> str:
         return self.header.name
+
+    @property
+    def prior(self) -> str:
+        """The kind of the prior on the lexicon's spin rate: its weights kind, or ``fingerprint``."""
+        return self.header.extra.get("prior", self.header.weights)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._backward.values())

@@ -4,7 +4,8 @@ The PPS list pairs a tortured phrase with the phrase it replaced ("counterfeit c
 "artificial intelligence"). Its ``expected`` column carries curators' notes: question marks for
 uncertain readings, acronyms and glosses in brackets, quoted alternatives, links. :func:`clean_expected`
 turns one ``expected`` cell into readings plus a note; :func:`tortured_entries` merges case variants and
-shares each tortured phrase's probability over its readings.
+shares each tortured phrase's probability over its readings; :func:`fingerprints` leaves out the listed
+phrases that ordinary writers use too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,3 +160,36 @@ def _shared(readings: dict[str, dict[str, set[str]]]) -> Iterator[LexiconEntry]:
     for tortured, originals in readings.items():
         for original, notes in originals.items():
             yield LexiconEntry(tortured, original, 1.0 / len(originals), "; ".join(sorted(notes)))
+
+
+# A single word this common (wordfreq Zipf) is ordinary English, whatever spinner also writes it.
+ORDINARY_WORD_ZIPF = 2.5
+
+
+def fingerprints(entries: list[LexiconEntry], zipf: Callable[[str], float] | None = None
+                 ) -> tuple[list[LexiconEntry], dict[str, int]]:
+    """The entries whose tortured phrase is a fingerprint (nobody writes it but a spinner), and how
+    many tortured phrases were left out by reason.
+
+    Left out: a phrase that is itself the reading of a listed phrase ("machine learning", "neural
+    network": real terms, whatever reading the list gives them), and a single plain word in ordinary
+    use ("brilliant" for "smart"). A restorer trusts a fingerprint unless the context rules it out.
+    """
+    zipf = zipf or _zipf
+    originals = {entry.original for entry in entries}
+    reasons: dict[str, str] = {}
+    for entry in entries:
+        if entry.spun in originals:
+            reasons[entry.spun] = "a listed phrase's reading"
+        elif re.fullmatch(r"[a-z]+", entry.spun) and zipf(entry.spun) >= ORDINARY_WORD_ZIPF:
+            reasons[entry.spun] = "an ordinary word"
+    counts: dict[str, int] = defaultdict(int)
+    for reason in reasons.values():
+        counts[reason] += 1
+    return [entry for entry in entries if entry.spun not in reasons], dict(counts)
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")

@@ -27,8 +27,12 @@ _WORD = re.compile(r"\w+")
 RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)
 # Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
 # a spinner's learned mapping (count weights) is applied to ~20% of the words it could touch;
-# a thesaurus (probability weights) proposes far more than any spinner uses: 5%.
-RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0), "function": (0.5, 99.5)}
+# a thesaurus (probability weights) proposes far more than any spinner uses: 5%; a fingerprint (a
+# tortured phrase: nobody writes "counterfeit consciousness" but a spinner) is restored unless the context
+# rules it out: 30% (benchmarks/tortured.py: 57/60 phrases at 5%, 60 at 30%; 50% also 60, one more exact
+# sentence, but "business knowledge" -> "business intelligence" in plain prose).
+RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 19.0), "fingerprint": (3.0, 7.0),
+             "function": (0.5, 99.5)}
 RHO_BOUNDS = (0.002, 0.9)
 # A spinner maps an original the same way each time: a mapping (this spun text for that original)
 # is either in its dictionary, and then applied to most occurrences (ACTIVE_RATE), or not at all.
@@ -303,13 +307,18 @@ def _prune(scorer: Scorer, state: object, requests: list, active: list[int], exp
         margins = [preview[index] - baseline
                    + sum(slots[first + k].options[c].channel(RHO_START) for k, c in enumerate(hypothesis))
                    for index, hypothesis in enumerate(expansions[number])]
+        # A hypothesis with a fingerprint's reading is always scored: its first word alone says little
+        # ("education manner" -> "training process" is judged on "training", "education system" on " system"),
+        # and the preview of a later slot's expansion still looks at an earlier slot's first differing word.
+        fingerprints = [any(slots[first + k].options[c].fingerprint for k, c in enumerate(h))
+                        for h in expansions[number]]
         kept = [index for index, hypothesis in enumerate(expansions[number])
-                if not any(hypothesis) or margins[index] >= -PRUNE_MARGIN]
+                if not any(hypothesis) or fingerprints[index] or margins[index] >= -PRUNE_MARGIN]
         # At most MAX_OPTIONS readings per hypothesis carried over (the likeliest by the preview).
         room = MAX_OPTIONS * len({hypothesis[:-1] for hypothesis in expansions[number]})
         if len(kept) > room:
-            kept = sorted(sorted(kept, key=lambda index: (not any(expansions[number][index][-1:]), margins[index]),
-                                 reverse=True)[:room])
+            kept = sorted(sorted(kept, key=lambda index: (not any(expansions[number][index][-1:]),
+                                                          fingerprints[index], margins[index]), reverse=True)[:room])
         expansions[number] = [expansions[number][i] for i in kept]
         pruned.append((first, last, [readings[i] for i in kept]))
     return pruned

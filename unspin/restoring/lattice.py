@@ -48,6 +48,7 @@ class Option:
     units, ``replaced`` counts them and ``kept`` counts the spinnable words of the slot left
     as they are; ``rho`` is the rate at which the document's spinner applies this option's
     lexicon and ``keep_rho`` the highest rate among the lexicons that propose anything here.
+    ``fingerprint``: the reading undoes a fingerprint (a tortured phrase), which the decoder always scores.
     """
 
     text: str
@@ -55,6 +56,7 @@ class Option:
     replaced: int
     kept: int
     lexicon: str = ""
+    fingerprint: bool = False
 
     def channel(self, rho: float, keep_rho: float | None = None) -> float:
         keep_rho = rho if keep_rho is None else keep_rho
@@ -139,6 +141,15 @@ def build_lattice(text: str, tokens: Sequence[Span], lexicons: Sequence[Lexicon]
                 proposals.append((first, last, options))
         if related is not None:
             proposals += _related_proposals(tokens, first, related, vocabulary, memo)
+    # A fingerprint explains its words: no proposal that rewrites a part of it (and keeps the rest) competes
+    # ("secret node" is "hidden node"; "light node", or "in the dark node" for "in secret node", would make the
+    # listed phrase a coincidence). Proposals for the whole phrase, or more, stay.
+    fingerprints = [(first, last) for first, last, options in proposals if any(o.fingerprint for o in options)]
+    if fingerprints:
+        proposals = [(first, last, options) for first, last, options in proposals
+                     if any(o.fingerprint for o in options)
+                     or not any(first <= end and start <= last and not (first <= start and end <= last)
+                                for start, end in fingerprints)]
     return _merge(text, tokens, proposals, vocabulary)
 
 
@@ -207,16 +218,17 @@ def _propose(span: Sequence[Span], lexicons: Sequence[Lexicon], vocabulary: Voca
     key = " ".join(w.lower().replace("’", "'") for w in words)
     found: dict[str, Option] = {}
     for lexicon in lexicons:
-        floor = _zipf(key) - FREQUENCY_MARGIN if lexicon.header.weights == "probability" else -1.0
-        learned = lexicon.header.weights == "count"
+        floor = _zipf(key) - FREQUENCY_MARGIN if lexicon.prior == "probability" else -1.0
+        learned, fingerprint = lexicon.header.weights == "count", lexicon.prior == "fingerprint"
         for candidate in lexicon.candidates(key):
             if _zipf(candidate.original) >= floor:
-                _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary, learned)
+                _add(found, candidate.original, candidate.channel, lexicon.name, words, vocabulary, learned,
+                     fingerprint)
         for lemma_key, tag, position in _lemma_keys(words):
             for candidate in lexicon.candidates(lemma_key):
                 inflected = _inflect_phrase(candidate.original, tag, position)
                 if inflected and _zipf(inflected) >= floor:
-                    _add(found, inflected, candidate.channel, lexicon.name, words, vocabulary, learned)
+                    _add(found, inflected, candidate.channel, lexicon.name, words, vocabulary, learned, fingerprint)
     return list(found.values())
 
 
@@ -230,15 +242,20 @@ def _zipf(phrase: str) -> float:
 
 
 def _add(found: dict[str, Option], original: str, channel: float, lexicon: str, words: Sequence[str],
-         vocabulary: Vocabulary, learned: bool = False) -> None:
+         vocabulary: Vocabulary, learned: bool = False, fingerprint: bool = False) -> None:
     if " " not in original and not vocabulary.spinnable(original) and not learned:
         return  # a thesaurus spinner never writes a synonym for "be", "the", ...
     text = transfer_case(words, original)
     if text.lower() == " ".join(words).lower() or channel <= 0:
         return
-    option = Option(text, math.log(channel), 1, 0, lexicon)
-    if text not in found or found[text].lexical < option.lexical:
+    option = Option(text, math.log(channel), 1, 0, lexicon, fingerprint)
+    if text not in found or _stronger(option, found[text]):
         found[text] = option
+
+
+def _stronger(option: Option, other: Option) -> bool:
+    """Of two ways to the same reading, the fingerprint's, else the likelier channel's."""
+    return (option.fingerprint, option.lexical) > (other.fingerprint, other.lexical)
 
 
 def _lemma_keys(words: Sequence[str]) -> list[tuple[str, str, int]]:
@@ -333,12 +350,14 @@ def _slot(text: str, tokens: Sequence[Span], group: list[tuple[int, int, Sequenc
         kept = sum(spinnable[: p_first - first]) + sum(spinnable[p_last - first + 1 :])
         for option in proposal_options:
             candidate = Option(before + option.text + after, option.lexical, option.replaced, kept,
-                               option.lexicon)
-            if candidate.text not in options or options[candidate.text].lexical < candidate.lexical:
+                               option.lexicon, option.fingerprint)
+            if candidate.text not in options or _stronger(candidate, options[candidate.text]):
                 options[candidate.text] = candidate
     keep = Option(text[start:end], 0.0, 0, sum(spinnable), "")
     proposals = (MODEL_PROPOSALS, FUNCTION_PROPOSALS)
-    ranked = sorted((o for o in options.values() if o.lexicon not in proposals), key=_prior, reverse=True)
+    # A fingerprint's reading is never cut for a thesaurus's ("tick audience": "a checkbox", not "tick hearing").
+    ranked = sorted((o for o in options.values() if o.lexicon not in proposals),
+                    key=lambda o: (o.fingerprint, _prior(o)), reverse=True)
     ranked = ranked[: MAX_OPTIONS - 1]
     known = {option.text for option in ranked}
     proposed = sorted((o for o in options.values() if o.lexicon in proposals and o.text not in known),

@@ -82,7 +82,7 @@ class Restorer:
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
-        self._kinds = {lexicon.name: lexicon.header.weights for lexicon in self.lexicons}
+        self._kinds = {lexicon.name: lexicon.prior for lexicon in self.lexicons}
         self._kinds.update({MODEL_PROPOSALS: "model", FUNCTION_PROPOSALS: "function"})
         self.propose = propose
         self.same_spinner = same_spinner
@@ -224,7 +224,7 @@ class Restorer:
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         # Slots that a learned spinner's lexicon knows are decoded jointly with their neighbours
         # and end the windows of the readings before them.
-        spinners = {name for name, kind in self._kinds.items() if kind == "count"}
+        spinners = {name for name, kind in self._kinds.items() if kind in ("count", "fingerprint")}
         return decode_units(self.scorer, jobs, self.beam, self.settings.link_words, spinners)
 
 
