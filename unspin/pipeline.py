@@ -18,6 +18,7 @@ from unspin.decoder import UnitJob, best_readings, choose_edits, decode_units, e
 from unspin.edits import Edit, Restoration, restoration_from_edits
 from unspin.lattice import Vocabulary, build_lattice
 from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
+from unspin.models import model_label
 from unspin.scorer import Scorer, load_scorer, return_freed_memory
 from unspin.tokens import Span, split_paragraphs, split_sentences, tokenize
 
@@ -79,7 +80,7 @@ class Restorer:
         self._scorer = scorer
         self._proposals: dict = {}  # build_lattice's memo for these lexicons and vocabulary
         self.settings = RestorerSettings(
-            model=scorer.name if scorer else (model or "default"),
+            model=scorer.name if scorer else model_label(model),
             lexicons=[lexicon.name for lexicon in self.lexicons],
             lexicon_hashes=[lexicon.header.sha256 or _file_hash(lexicon.path) for lexicon in self.lexicons],
             threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded))

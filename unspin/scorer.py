@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from unspin.models import ModelError, model_kind, resolve_model_path
+from unspin.models import ModelError, model_kind, model_label, resolve_model_path
 
 logger = logging.getLogger(__name__)
 
@@ -569,7 +569,7 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str | N
     finally:
         if bars_were_enabled:
             hf_logging.enable_progress_bar()
-    name = model or path
+    name = model_label(model)  # the model's name and source, not a cache path
     if kind == "masked":
         return MaskedLMScorer(weights, tokenizer, name=str(name))
     return CausalLMScorer(weights, tokenizer, name=str(name))
