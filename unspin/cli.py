@@ -182,7 +182,8 @@ def learn_command(
     orig: str = typer.Option(..., "--orig", help="Originals: a file or a folder of same-named files."),
     output: str = typer.Option(..., "--output", "-o", help="Lexicon file to write (.tsv, .tsv.gz, .tsv.xz)."),
     name: str = typer.Option(None, "--name", help="Lexicon name (default: the output file's stem)."),
-    thesaurus: str = typer.Option(None, "--thesaurus", help="Synonym lexicon for relatedness."),
+    thesaurus: str = typer.Option(None, "--thesaurus",
+                                  help="Synonym lexicon for relatedness (default: the shipped thesaurus)."),
     min_count: int = typer.Option(2, "--min-count", min=1, help="Keep unrelated swaps seen this often."),
 ) -> None:
     """Learn a spinner lexicon (spun -> original, weights: count) from aligned pairs."""
