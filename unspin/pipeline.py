@@ -20,13 +20,13 @@ from unspin.lattice import Vocabulary, build_lattice
 from unspin.lexicon import Lexicon, read_word_list, shipped_lexicons
 from unspin.models import model_label
 from unspin.scorer import Scorer, load_scorer, return_freed_memory
-from unspin.tokens import Span, split_paragraphs, split_sentences, tokenize
+from unspin.tokens import Span, split_paragraphs
+from unspin.units import context_start, paragraph_units, stream_cut, unit_tokens
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.5
 BLOCK_CHARACTERS = 20_000  # paragraphs restored (and spin rate estimated) together
-UNIT_MAX_CHARACTERS = 1_200  # longer paragraphs are scored a few sentences at a time
 
 
 @dataclass
@@ -120,32 +120,49 @@ class Restorer:
     def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
         """Restore a stream (e.g. a file object) a block of paragraphs at a time, in bounded memory.
 
-        Each yielded restoration covers one block; offsets are relative to that block.
+        Each yielded restoration covers one block; offsets are relative to that block. Blocks end
+        at a blank line, else at a line end, else (inside a long line) at white space, so a block
+        holds at most some 4 x BLOCK_CHARACTERS characters whatever the lines' lengths.
         """
         buffer: list[str] = []
         size = 0
         for line in lines:
-            buffer.append(line)
-            size += len(line)
-            if size >= BLOCK_CHARACTERS and not line.strip():
-                yield self.restore("".join(buffer))
-                buffer, size = [], 0
-            elif size >= 4 * BLOCK_CHARACTERS:
-                yield self.restore("".join(buffer))
-                buffer, size = [], 0
+            start = 0
+            while start < len(line):  # a long line in pieces, so that the buffer never outgrows a block
+                piece = line[start : start + 4 * BLOCK_CHARACTERS - size]
+                start += len(piece)
+                buffer.append(piece)
+                size += len(piece)
+                if size >= BLOCK_CHARACTERS and not piece.strip():
+                    yield self.restore("".join(buffer))
+                    buffer, size = [], 0
+                elif size >= 4 * BLOCK_CHARACTERS:
+                    text = "".join(buffer)
+                    cut = len(text) if start == len(line) and line.endswith(("\n", "\r")) else stream_cut(text)
+                    yield self.restore(text[:cut])
+                    buffer = [text[cut:]] if cut < len(text) else []
+                    size = len(text) - cut
         if buffer:
             yield self.restore("".join(buffer))
 
     def _blocks(self, text: str) -> Iterator[_Block]:
         block: _Block | None = None
         for paragraph in split_paragraphs(text):
-            if block is None:
-                block = _Block(paragraph.start, paragraph.end)
-            block.units.extend(_units(paragraph))
-            block.end = paragraph.end
-            if block.end - block.start >= BLOCK_CHARACTERS:
-                yield block
-                block = None
+            units = paragraph_units(paragraph)
+            for unit in units:
+                if block is None:
+                    block = _Block(paragraph.start if unit is units[0] else unit.start, unit.end)
+                block.units.append(unit)
+                block.end = unit.end
+                # A paragraph longer than a block (a text without line breaks) is cut between units.
+                if len(paragraph.text) > BLOCK_CHARACTERS and block.end - block.start >= BLOCK_CHARACTERS:
+                    yield block
+                    block = None
+            if block is not None:
+                block.end = paragraph.end
+                if block.end - block.start >= BLOCK_CHARACTERS:
+                    yield block
+                    block = None
         if block is not None:
             yield block
 
@@ -162,7 +179,7 @@ class Restorer:
         units = []  # (block number, text, unit span, slots)
         for number, (text, block) in enumerate(blocks):
             for unit in block.units:
-                slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary,
+                slots = build_lattice(text, unit_tokens(text, unit), self.lexicons, self.vocabulary,
                                       self._proposals)
                 if slots:
                     units.append((number, text, unit, slots))
@@ -189,7 +206,7 @@ class Restorer:
 
     def _decode(self, units: list, contexts: list, previous: list | None) -> list[list]:
         """Segments of each unit (a list per unit)."""
-        jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[index] if previous else None)
+        jobs = [UnitJob(text, context_start(unit), unit.end, slots, context, previous[index] if previous else None)
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         return decode_units(self.scorer, jobs, self.beam, self.settings.link_words)
 
@@ -200,21 +217,6 @@ def _by_block(blocks: int, units: list, per_unit: list[list]) -> list[list]:
     for (number, *_), unit_segments in zip(units, per_unit):
         segments[number].extend(unit_segments)
     return segments
-
-
-def _units(paragraph: Span) -> list[Span]:
-    """A paragraph, or runs of its sentences when it is too long to score at once."""
-    if len(paragraph.text) <= UNIT_MAX_CHARACTERS:
-        return [paragraph]
-    units: list[Span] = []
-    for sentence in split_sentences(paragraph.text, paragraph.start):
-        if units and sentence.end - units[-1].start <= UNIT_MAX_CHARACTERS:
-            last = units[-1]
-            units[-1] = Span(last.start, sentence.end, "")
-        else:
-            units.append(sentence)
-    source = paragraph.text
-    return [Span(u.start, u.end, source[u.start - paragraph.start : u.end - paragraph.start]) for u in units]
 
 
 def _excluded(exclude: Iterable[str] | str | Path | None) -> frozenset[str]:
