@@ -104,3 +104,13 @@ def test_a_stream_of_long_lines_keeps_every_byte(unigram_scorer, tiny_lexicon, e
     for block in blocks:
         assert len(block.source) <= 4 * 2_000 and apply_edits(block.source, block.edits) == block.text
         assert block.source[-1:].isspace() or block is blocks[-1]
+
+
+def test_a_file_with_a_long_line_is_read_in_pieces(tmp_path):
+    from unspin.sources import CHUNK, open_lines
+
+    content = "short line\r\n" + "word " * 600_000 + "\nlast"
+    path = tmp_path / "long.txt"
+    path.write_bytes(content.encode("utf-8"))
+    lines = list(open_lines(str(path)))
+    assert "".join(lines) == content and max(map(len, lines)) <= CHUNK and lines[0] == "short line\r\n"
