@@ -11,8 +11,11 @@ Measures, in one run on this machine:
    best runs, and the median of the rounds' ratios;
 4. scaling: 4 concatenated copies of the seed against one, best of two interleaved runs each
    (target <= 4.4x);
-5. memory: peak RSS of ``unspin restore`` on a 10 MB file, sampled for ``--memory-seconds``
-   (the streamed restore is bounded by its block size, so the peak is reached early);
+5. memory: peak RSS of ``unspin restore`` on the seed, on a 10 MB file (sampled for
+   ``--memory-seconds``: the streamed restore is bounded by its block size, so the peak is reached
+   early) and on one line of 90,000 characters (the seed's text with its punctuation stripped,
+   repeated: no sentence ends), each against the seed's peak (target <= 1.15x), with the long
+   line's time against the seed's;
 6. start-up: ``unspin --help`` and ``unspin restore`` on an empty file (target < 0.5 s);
 7. many documents: the seed's paragraphs as separate texts, restored one at a time
    (``restore``) against together (``restore_many``), interleaved, two runs each.
@@ -20,7 +23,7 @@ Measures, in one run on this machine:
 Usage::
 
     python benchmarks/speed.py [--model M] [--rounds 5] [--skip-scaling] [--skip-many] [--skip-memory]
-                               [--memory-seconds 60]
+                               [--memory-seconds 60] [--only-memory]
 """
 
 from __future__ import annotations
@@ -69,22 +72,63 @@ def startup_seconds(arguments: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def peak_rss_mb(arguments: list[str], seconds: float) -> tuple[float, bool]:
-    """Peak RSS (VmHWM) of a restore run, sampled until it ends or ``seconds`` pass."""
+def peak_rss_mb(arguments: list[str], seconds: float) -> tuple[float, bool, float]:
+    """Peak RSS of a restore run (the kernel's count for the finished or stopped child, ru_maxrss),
+    run until it ends or ``seconds`` pass; whether it finished, and its wall time."""
+    started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "unspin", *arguments], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    peak, deadline = 0.0, time.monotonic() + seconds
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            status = Path(f"/proc/{process.pid}/status").read_text()
-            peak = max(peak, int(status.split("VmHWM:")[1].split()[0]) / 1024)
-        except (FileNotFoundError, IndexError):
-            pass
-        time.sleep(0.5)
-    finished = process.poll() is not None
-    process.kill()
-    process.wait()
-    return peak, finished
+    deadline = time.monotonic() + seconds
+    finished = False
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            finished = True
+            break
+        time.sleep(0.2)
+    if not finished:
+        process.kill()
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return usage.ru_maxrss / 1024, finished, time.perf_counter() - started
+
+
+def long_line(text: str, characters: int = 90_000) -> str:
+    """The text's words without punctuation, repeated on one line (no sentence ends to cut at)."""
+    words = "".join(c if c.isalnum() or c.isspace() else " " for c in text).split()
+    line = []
+    size = 0
+    while size < characters:
+        for word in words:
+            line.append(word)
+            size += len(word) + 1
+            if size >= characters:
+                break
+    return " ".join(line) + "\n"
+
+
+def memory(text: str, folder: Path, model: str | None, seconds: float) -> None:
+    """Peak RSS of ``unspin restore`` on the seed, a 10 MB file and a 90,000-character line."""
+    def restore_peak(path: Path, limit: float) -> tuple[float, bool, float]:
+        arguments = ["restore", str(path), "-o", str(folder / "out.txt"), "--no-progress"]
+        return peak_rss_mb(arguments + (["--model", model] if model else []), limit)
+
+    seed_peak, _, seed_seconds = restore_peak(SEED, 600)
+    print(f"seed ({len(text):,} characters): peak RSS {seed_peak:.0f} MB, {seed_seconds:.1f} s (process, "
+          "model load included)")
+    big = folder / "big.txt"
+    with open(big, "w", encoding="utf-8") as handle:
+        while handle.tell() < 10 * 2**20:
+            handle.write(text + "\n")
+    peak, finished, _ = restore_peak(big, seconds)
+    state = "finished" if finished else f"stopped after {seconds:.0f} s"
+    print(f"10 MB input: peak RSS {peak:.0f} MB ({state}) = {peak / seed_peak:.2f}x the seed's (target <= 1.15x)")
+    line = folder / "line.txt"
+    line.write_text(long_line(text), encoding="utf-8")
+    peak, finished, line_seconds = restore_peak(line, 1_800)
+    print(f"90,000 characters on one line: peak RSS {peak:.0f} MB = {peak / seed_peak:.2f}x the seed's "
+          f"(target <= 1.15x); {line_seconds:.1f} s = {line_seconds / seed_seconds:.1f}x the seed's time for "
+          f"{90_000 / len(text):.1f}x its characters{'' if finished else ' (stopped)'}")
 
 
 def model_memory_mb(scorer) -> float:
@@ -99,7 +143,13 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-seconds", type=float, default=60.0)
     parser.add_argument("--rounds", type=int, default=5, help="interleaved floor and restore runs")
+    parser.add_argument("--only-memory", action="store_true", help="only the peak-memory runs (5.)")
     args = parser.parse_args()
+
+    if args.only_memory:
+        with tempfile.TemporaryDirectory() as folder:
+            memory(SEED.read_text(encoding="utf-8"), Path(folder), args.model, args.memory_seconds)
+        return
 
     from unspin import Restorer
     from unspin.restoring.scoring.loading import load_scorer
@@ -178,17 +228,10 @@ def main() -> None:
               f"{startup_seconds(['restore', str(empty)]):.2f} s (target < 0.5 s)")
         if args.skip_memory:
             return
-        big = Path(folder) / "big.txt"
-        with open(big, "w", encoding="utf-8") as handle:
-            while handle.tell() < 10 * 2**20:
-                handle.write(text + "\n")
-        arguments = ["restore", str(big), "-o", str(Path(folder) / "out.txt"), "--no-progress"]
-        if args.model:
-            arguments += ["--model", args.model]
-        peak, finished = peak_rss_mb(arguments, args.memory_seconds)
-        state = "finished" if finished else f"sampled for {args.memory_seconds:.0f} s"
-        print(f"10 MB input: peak RSS {peak:.0f} MB ({state}); model weights {model_memory_mb(scorer):.0f} MB "
-              f"(target: weights + 500 MB)")
+        print(f"model weights: {model_memory_mb(scorer):.0f} MB")
+    del scorer, restorer  # this process's model is not the measured one's: free the machine for it
+    with tempfile.TemporaryDirectory() as folder:
+        memory(text, Path(folder), args.model, args.memory_seconds)
 
 
 if __name__ == "__main__":

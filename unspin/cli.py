@@ -18,25 +18,36 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def probability(value: float | None) -> float | None:
+    """An option that must lie in [0, 1]: one line and exit 2 otherwise (click's own range check
+    prints a usage box)."""
+    if value is not None and not 0.0 <= value <= 1.0:
+        fail(f"--threshold must lie between 0 and 1, not {value:g}")
+    return value
+
+
 # --- restore and model commands (core) ---------------------------------------------------
 
 
 @app.command()
 def restore(
     paths: list[str] = typer.Argument(..., help="Files or folders of .txt files to restore; - reads stdin."),
-    output: str = typer.Option(None, "--output", "-o", help="Write here (a folder when several inputs)."),
+    output: str = typer.Option(None, "--output", "-o",
+                               help="Write here (a folder for several inputs, a folder input or an existing folder)."),
     output_format: str = typer.Option("text", "--format", "-f", help="text, json, diff or html (a report page)."),
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
                               help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
-                                    help="Minimum confidence of an edit; higher is more precise."),
+    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
+                                    help="Minimum confidence of an edit (0 to 1); higher is more precise."),
     exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
     propose: bool = typer.Option(None, "--propose/--no-propose",
                                  help="Let the model propose originals no lexicon knows (default: on for causal LMs)."),
     same_spinner: bool = typer.Option(False, "--same-spinner",
                                       help="All inputs come from one spinner (one site): they share evidence."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars on stderr."),
+    skip_existing: bool = typer.Option(False, "--skip-existing",
+                                       help="Skip inputs whose output is already there (resume a run)."),
 ) -> None:
     """Restore the likely original wording of spun text."""
     from unspin.files import SETUP_ERRORS, InputError, restore_paths
@@ -47,8 +58,9 @@ def restore(
     except ValueError:
         fail(f"--format must be text, json, diff or html, not {output_format!r}")
     try:
-        restore_paths(paths, output, chosen, progress=progress, model=model, lexicons=lexicons or None,
-                      threshold=threshold, exclude=exclude, propose=propose, same_spinner=same_spinner or None)
+        restore_paths(paths, output, chosen, progress=progress, skip_existing=skip_existing, model=model,
+                      lexicons=lexicons or None, threshold=threshold, exclude=exclude, propose=propose,
+                      same_spinner=same_spinner or None)
     except (InputError, OSError, *SETUP_ERRORS) as error:
         fail(str(error))
 
@@ -185,7 +197,8 @@ def eval_command(
     details: bool = typer.Option(False, "--details", help="List each gold edit and what the system did."),
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL", help="Model for the restorer."),
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0, help="Restorer threshold."),
+    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
+                                    help="Restorer threshold (0 to 1)."),
     min_similarity: float = typer.Option(0.5, "--min-similarity", min=0.0, max=1.0,
                                          help="Sentence pairs less similar than this are not evaluated."),
 ) -> None:
@@ -216,7 +229,8 @@ def learn_command(
     orig: str = typer.Option(..., "--orig", help="Originals: a file or a folder of same-named files."),
     output: str = typer.Option(..., "--output", "-o", help="Lexicon file to write (.tsv, .tsv.gz, .tsv.xz)."),
     name: str = typer.Option(None, "--name", help="Lexicon name (default: the output file's stem)."),
-    thesaurus: str = typer.Option(None, "--thesaurus", help="Synonym lexicon for relatedness."),
+    thesaurus: str = typer.Option(None, "--thesaurus",
+                                  help="Synonym lexicon for relatedness (default: the shipped thesaurus)."),
     min_count: int = typer.Option(2, "--min-count", min=1, help="Keep unrelated swaps seen this often."),
 ) -> None:
     """Learn a spinner lexicon (spun -> original, weights: count) from aligned pairs."""

