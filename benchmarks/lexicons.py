@@ -4,7 +4,7 @@
     learner's noise rules (:func:`unspin.lexicon.learn.extract_substitutions`: sentence and token alignment,
     spelling variants, inserted titles, clitics and names rejected), and for each lexicon the share
     for which it proposes the right original the way the restorer looks it up
-    (:func:`unspin.lattice.build_lattice`'s proposals: surface and lemma keys, re-inflected). A
+    (:func:`unspin.restoring.lattice.build_lattice`'s proposals: surface and lemma keys, re-inflected). A
     proposal counts if it equals the original up to case and spelling variant ("lemma-aware": or
     shares a lemma with it); an n:n phrase also counts when each differing word is proposed.
     The news lexicon is learned from this very pair, so its figure is a training-set figure.

@@ -7,7 +7,7 @@
    other stories through the seed's spinner family, against the outlets' own texts): articles
    the lexicons have never seen.
 3. Synthetic pairs: clean text (the originals of mr.tsv and the paragraphs of seed 000)
-   spun by :func:`unspin.spin.spin_text` with half "A" of the news lexicon (entries split by
+   spun by :func:`unspin.evaluation.spin.spin_text` with half "A" of the news lexicon (entries split by
    a hash of the original). "seen" restores with the default lexicons (which hold A);
    "held-out" restores with the default lexicons but news replaced by its other half "B",
    so the lexicons that made a pair are not the ones that restore it.

@@ -14,7 +14,7 @@ def test_units_are_decoded_in_bounded_groups_with_the_same_result(unigram_scorer
     monkeypatch.setattr(unspin.restoring.pipeline, "DECODE_CHARACTERS", 10**9)
     whole = restorer.restore(text)
     sizes = []
-    decode_units = unspin.pipeline.decode_units
+    decode_units = unspin.restoring.pipeline.decode_units
 
     def recording(scorer, jobs, *args):
         sizes.append(sum(job.end - job.start for job in jobs))

@@ -1,14 +1,14 @@
 """Evaluation of a restorer against gold originals, ERRANT/M2 style.
 
-Definitions (all counted on tokens of :func:`unspin.tokens.tokenize`, compared by
-:func:`unspin.align.token_key`, only inside *evaluated regions*):
+Definitions (all counted on tokens of :func:`unspin.text.tokens.tokenize`, compared by
+:func:`unspin.text.align.token_key`, only inside *evaluated regions*):
 
-- **Evaluated regions**: the sentence groups that :func:`unspin.align.align_sentences`
+- **Evaluated regions**: the sentence groups that :func:`unspin.text.align.align_sentences`
   pairs between the spun text and the original (similarity at least ``min_similarity``);
   sentences found on one side only are not evaluated. ``tokens_evaluated`` counts the spun
   tokens inside regions, ``tokens_total`` all spun tokens.
 - **Gold edits**: the differing blocks of the token alignment spun → original
-  (:func:`unspin.align.diff_tokens`), each a spun token span with its acceptable original
+  (:func:`unspin.text.align.diff_tokens`), each a spun token span with its acceptable original
   texts (every combination of ``{a|b}`` options). A gold edit whose spun text is itself an
   acceptable option is *optional*: the system may leave it or pick another option.
 - **System edits**: the differing blocks of the alignment spun → system output.

@@ -142,7 +142,9 @@ class CausalLMScorer:
         return sorted(positions)
 
     def _ensure_scores(self, wanted: Sequence[tuple[CausalUnit, int]]) -> None:
-        """Fill ``log_norm[p - 1]`` and ``token_scores[p]`` for the wanted token positions ``p``."""
+        """Fill ``log_norm[p - 1]`` and ``token_scores[p]`` for the wanted token positions ``p``
+        (``p`` may be the unit's length: a reading that runs past the unit's end needs the normaliser
+        after its last token, and there is no token there to score)."""
         torch = self.torch
         missing = [(state, p) for state, p in wanted if p > 0 and math.isnan(state.log_norm[p - 1])]
         missing = list({(id(state), p): (state, p) for state, p in missing}.values())
@@ -151,11 +153,12 @@ class CausalLMScorer:
         with torch.inference_mode():
             hidden = torch.stack([state.hidden[p - 1] for state, p in missing])
             norms = self.head.log_norms(hidden)
-            targets = torch.tensor([state.ids[p] for state, p in missing])
+            targets = torch.tensor([state.ids[p] if p < state.length else 0 for state, p in missing])
             scores = (self.head.token_logits(hidden, targets) - norms).tolist()
         for (state, p), norm, score in zip(missing, norms.tolist(), scores):
             state.log_norm[p - 1] = norm
-            state.token_scores[p] = score
+            if p < state.length:
+                state.token_scores[p] = score
 
     def score(self, state: CausalUnit, first: int, last: int, readings: Sequence[Sequence[str]]) -> list[float]:
         return self.score_batch(state, [(first, last, readings)])[0]
