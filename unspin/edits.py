@@ -45,12 +45,17 @@ class Edit:
 
 @dataclass
 class Restoration:
-    """The restored text with the edits that produced it from ``source``."""
+    """The restored text with the edits that produced it from ``source``.
+
+    ``spin_rates`` is each lexicon's estimated spin rate in the text (its blocks' estimates,
+    weighted by their lengths); empty when nothing in the text was spinnable.
+    """
 
     source: str
     text: str
     edits: list[Edit]
     settings: dict[str, Any] = field(default_factory=dict)
+    spin_rates: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "edits": [e.to_dict() for e in self.edits], **self.settings}

@@ -104,17 +104,22 @@ class Restorer:
         restoring text by text; in bfloat16 the scores' last bits depend on the batch.
         """
         edits: list[list[Edit]] = [[] for _ in texts]
+        rates: list[list[tuple[int, dict[str, float]]]] = [[] for _ in texts]  # (block length, rates)
         group: list[tuple[int, _Block]] = []
         size = 0
         for number, block in ((n, b) for n, text in enumerate(texts) for b in self._blocks(text)):
             if group and size + block.end - block.start > BLOCK_CHARACTERS:
-                self._restore_group(texts, group, edits)
+                self._restore_group(texts, group, edits, rates)
                 group, size = [], 0
             group.append((number, block))
             size += block.end - block.start
         if group:
-            self._restore_group(texts, group, edits)
-        return [restoration_from_edits(text, found, self.settings.as_dict()) for text, found in zip(texts, edits)]
+            self._restore_group(texts, group, edits, rates)
+        restorations = [restoration_from_edits(text, found, self.settings.as_dict())
+                        for text, found in zip(texts, edits)]
+        for restoration, block_rates in zip(restorations, rates):
+            restoration.spin_rates = _text_rates(block_rates)
+        return restorations
 
     def restore_lines(self, lines: Iterable[str]) -> Iterator[Restoration]:
         """Restore a stream (e.g. a file object) a block of paragraphs at a time, in bounded memory.
@@ -149,15 +154,18 @@ class Restorer:
             yield block
 
     def _restore_group(self, texts: Sequence[str], group: list[tuple[int, _Block]],
-                       edits: list[list[Edit]]) -> None:
-        for (number, _), found in zip(group, self._restore_blocks([(texts[n], block) for n, block in group])):
+                       edits: list[list[Edit]], rates: list[list[tuple[int, dict[str, float]]]]) -> None:
+        restored = self._restore_blocks([(texts[n], block) for n, block in group])
+        for (number, block), (found, block_rates) in zip(group, restored):
             edits[number].extend(found)
+            if block_rates:
+                rates[number].append((block.end - block.start, block_rates))
         # The model's transient tensors leave the C heap holding some 0.4 GB of freed pages after
         # a block; handing them back (under a millisecond) lowers resident memory between blocks.
         return_freed_memory()
 
-    def _restore_blocks(self, blocks: list[tuple[str, _Block]]) -> list[list[Edit]]:
-        """The edits of each block; the blocks' units are scored together, rates kept per block."""
+    def _restore_blocks(self, blocks: list[tuple[str, _Block]]) -> list[tuple[list[Edit], dict[str, float]]]:
+        """The edits and spin rates of each block; the blocks' units are scored together, rates kept per block."""
         units = []  # (block number, text, unit span, slots)
         for number, (text, block) in enumerate(blocks):
             for unit in block.units:
@@ -166,7 +174,7 @@ class Restorer:
                 if slots:
                     units.append((number, text, unit, slots))
         if not units:
-            return [[] for _ in blocks]
+            return [([], {}) for _ in blocks]
         per_unit = self._decode(units, [None] * len(units), None)
         rates = self._rates(len(blocks), units, per_unit)
         # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
@@ -179,7 +187,7 @@ class Restorer:
         for (_, block), segments, block_rates in zip(blocks, _by_block(len(blocks), units, per_unit), rates):
             logger.info("block %d-%d: spin rates %s", block.start, block.end,
                         ", ".join(f"{name} {rate:.3f}" for name, rate in sorted(block_rates.items())))
-            found.append(choose_edits(segments, block_rates, self.threshold))
+            found.append((choose_edits(segments, block_rates, self.threshold), block_rates))
         return found
 
     def _rates(self, blocks: int, units: list, per_unit: list[list]) -> list[dict[str, float]]:
@@ -191,6 +199,20 @@ class Restorer:
         jobs = [UnitJob(text, unit.start, unit.end, slots, context, previous[index] if previous else None)
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         return decode_units(self.scorer, jobs, self.beam, self.settings.link_words)
+
+
+def _text_rates(blocks: list[tuple[int, dict[str, float]]]) -> dict[str, float]:
+    """A text's spin rates: its blocks' estimates, each lexicon's weighted by the lengths of the blocks it was
+    estimated in (one block: its own estimate)."""
+    if len(blocks) == 1:
+        return dict(blocks[0][1])
+    totals: dict[str, list[float]] = {}
+    for length, rates in blocks:
+        for name, rate in rates.items():
+            total = totals.setdefault(name, [0.0, 0.0])
+            total[0] += length * rate
+            total[1] += length
+    return {name: weighted / length for name, (weighted, length) in sorted(totals.items())}
 
 
 def _by_block(blocks: int, units: list, per_unit: list[list]) -> list[list]:
