@@ -25,7 +25,7 @@ SPUN = "The White Home official mentioned Thursday that the warfare in Ukraine i
 DOCUMENTS = {
     "a.txt": SPUN + "\n",
     "b.txt": "Trump informed reporters that the Related Press and Reuters confirmed the call.\r\n\r\nSecond line.\r\n",
-    "c.txt": "“We use counterfeit consciousness,” she mentioned.\u00a0🙂\n\n" + SPUN,
+    "c.txt": "“We use counterfeit consciousness,” she mentioned.\u00a0🙂\u2028\x85\n\n" + SPUN,
     "d.txt": "",
     "e.txt": "Nothing to change here.\n",
     "f.txt": (SPUN + "\n\n") * 3,
@@ -69,8 +69,8 @@ def write_inputs(folder):
     for doc_id, text in DOCUMENTS.items():
         (texts / doc_id).write_bytes(text.encode("utf-8"))  # line endings as they are
     jsonl = folder / "docs.jsonl"
-    jsonl.write_text("".join(json.dumps({"id": k, "text": v, "source": "test"}) + "\n" for k, v in DOCUMENTS.items()),
-                     encoding="utf-8")
+    jsonl.write_text("".join(json.dumps({"id": k, "text": v, "source": "test"}, ensure_ascii=False) + "\n"
+                             for k, v in DOCUMENTS.items()), encoding="utf-8")  # U+2028 as it is
     parquet = folder / "docs.parquet"
     pq.write_table(pa.table({"id": list(DOCUMENTS), "text": list(DOCUMENTS.values())}), parquet, row_group_size=3)
     return texts, jsonl, parquet

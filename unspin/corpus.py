@@ -2,8 +2,8 @@
 
 The pipeline is ``read`` (in blocks of about one batch) ``-> skip the ids already written ->
 map_batches`` over a pool of actors, each holding one :class:`~unspin.Restorer` (the model is
-loaded once per actor) and calling ``restore_many`` on each batch. Ray retries the batch of an actor that dies
-(the actor is restarted), so a lost worker loses no document.
+loaded once per actor) and calling ``restore_many`` on each batch. Ray restarts an actor that dies
+and retries its batch, so a lost worker loses no document.
 
 The driver writes the output: ``OUTPUT`` (``name.jsonl`` or ``name.parquet``) is a folder of part
 files, each written under a temporary name and renamed into place once complete, so a killed run
@@ -65,6 +65,8 @@ class WorkerStats:
     batches: int = 0
     documents: int = 0
     restore_seconds: float = 0.0
+    ready_at: float = 0.0  # wall-clock time (time.time()) the model was loaded
+    last_batch_at: float = 0.0  # ... and the last batch was restored
 
 
 @dataclass
@@ -125,11 +127,15 @@ def _scan_files(kind: str, files: list[Path]) -> Corpus:
 
 def _jsonl_ids(path: Path) -> Iterator[tuple[str, str]]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
+        with open(path, "rb") as handle:  # lines end at b"\n" only, as the workers split them
+            for number, raw in enumerate(handle, 1):
+                where = f"{path}:{number}"
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise InputError(f"{where}: not valid UTF-8") from error
                 if not line.strip():
                     continue
-                where = f"{path}:{number}"
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as error:
@@ -139,8 +145,6 @@ def _jsonl_ids(path: Path) -> Iterator[tuple[str, str]]:
                 if not isinstance(record.get("text"), str):
                     raise InputError(f"{where}: missing text (\"text\" must be a string)")
                 yield _checked_id(record.get("id"), where), where
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not valid UTF-8") from error
     except OSError as error:
         raise InputError(f"{path}: {error.strerror or error}") from error
 
@@ -327,6 +331,7 @@ class RestoreActor:
         self.fail_once = fail_once
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.load_seconds = time.perf_counter() - started
+        self.ready_at = time.time()
         self.batches = 0
 
     def __call__(self, batch: Any) -> Any:
@@ -339,12 +344,20 @@ class RestoreActor:
         restorations = self.restorer.restore_many(batch.column("text").to_pylist())
         self.batches += 1
         stats = json.dumps({"worker": self.worker, "load_seconds": self.load_seconds, "documents": len(ids),
-                            "batches": self.batches,
+                            "batches": self.batches, "ready_at": self.ready_at, "finished_at": time.time(),
                             "peak_rss_bytes": _peak_rss_bytes(), "seconds": time.perf_counter() - started})
-        rows = [json.dumps(corpus_row(doc_id, restoration), ensure_ascii=False)
-                for doc_id, restoration in zip(ids, restorations)]
+        rows = [_json_line(corpus_row(doc_id, restoration)) for doc_id, restoration in zip(ids, restorations)]
         return pa.table({"id": pa.array(ids, pa.string()), "row": pa.array(rows, pa.string()),
                          "stats": pa.array([stats] * len(ids), pa.string())})
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    """A row as one line of JSON: UTF-8 as it is, but the characters that ``str.splitlines`` (and
+    JavaScript) take for line breaks escaped, so that every reader sees one row a line."""
+    return json.dumps(row, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def _claim(marker: str) -> bool:
@@ -370,7 +383,7 @@ def _documents_table(ids: list[str], texts: list[str], done: frozenset[str]) -> 
 
 
 def _jsonl_documents(table: Any, done: frozenset[str]) -> Any:
-    """A block of JSON Lines (``read_text`` gives a line a row) as ids and texts, less the ``done`` ids."""
+    """A block of JSON Lines (a line a row) as ids and texts, less the ``done`` ids."""
     records = [json.loads(line) for line in table.column("text").to_pylist()]
     return _documents_table([_checked_id(r.get("id"), "input") for r in records], [r["text"] for r in records],
                             done)
@@ -402,7 +415,7 @@ def build_dataset(corpus: Corpus, done: set[str], options: RestorerOptions, work
         dataset = ray.data.read_binary_files(paths, include_paths=True, **light, **blocks)
         parse, done = _text_documents, set()
     elif corpus.kind == "jsonl":
-        dataset, parse = ray.data.read_text(corpus.paths, **light, **blocks), _jsonl_documents
+        dataset, parse = ray.data.read_datasource(_json_lines(corpus.paths), **light, **blocks), _jsonl_documents
     else:
         dataset, parse = _read_parquet(corpus.paths, **light, **blocks), _parquet_documents
     dataset = dataset.map_batches(parse, batch_format="pyarrow", fn_kwargs={"done": frozenset(done)}, **light)
@@ -412,6 +425,21 @@ def build_dataset(corpus: Corpus, done: set[str], options: RestorerOptions, work
         RestoreActor, fn_constructor_args=(options, threads, fail_once), batch_size=batch_size,
         batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
         num_cpus=threads)
+
+
+def _json_lines(paths: list[str]) -> Any:
+    """A datasource of JSON Lines files, a row a line. (``read_text`` splits lines as ``str.splitlines``
+    does, also at U+2028, U+2029 and U+0085, which JSON strings may hold as they are.)"""
+    from ray.data.datasource import FileBasedDatasource
+
+    class JsonLines(FileBasedDatasource):
+        def _read_stream(self, f: Any, path: str) -> Iterator[Any]:
+            import pyarrow as pa
+
+            lines = [line for line in f.readall().decode("utf-8").split("\n") if line.strip()]
+            yield pa.table({"text": pa.array(lines, pa.string())})
+
+    return JsonLines(paths)
 
 
 def _read_parquet(paths: list[str], **options: Any) -> Any:
@@ -524,10 +552,12 @@ def _first_line(error: BaseException) -> str:
 def _count(summary: CorpusSummary, stats: dict[str, Any]) -> None:
     worker = summary.workers.get(stats["worker"])
     if worker is None:
-        worker = summary.workers[stats["worker"]] = WorkerStats(stats["worker"], stats["load_seconds"], 0)
+        worker = summary.workers[stats["worker"]] = WorkerStats(stats["worker"], stats["load_seconds"], 0,
+                                                                ready_at=stats["ready_at"])
     worker.peak_rss_bytes = max(worker.peak_rss_bytes, stats["peak_rss_bytes"])
     worker.documents += 1
     worker.batches = max(worker.batches, stats["batches"])
+    worker.last_batch_at = max(worker.last_batch_at, stats["finished_at"])
     worker.restore_seconds += stats["seconds"] / stats["documents"]
 
 
