@@ -186,3 +186,14 @@ def test_output_must_be_jsonl_or_parquet(tmp_path):
     (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "b"}\n', encoding="utf-8")
     result = CliRunner().invoke(app, ["restore-corpus", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.csv")])
     assert result.exit_code == 2 and "must end in .jsonl or .parquet" in result.output
+
+
+def test_without_ray_the_command_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name == "ray" else find_spec(name, *args))
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "b"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["restore-corpus", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 2 and "pip install 'unspin[ray]'" in result.output

@@ -17,6 +17,7 @@ corpus is restored.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -467,6 +468,8 @@ def restore_corpus(input_path: str | Path, output: str | Path, *, address: str |
     already initialised in this process, that session is used as it is.
     """
     started = time.perf_counter()
+    if importlib.util.find_spec("ray") is None or importlib.util.find_spec("pyarrow") is None:
+        raise CorpusError("restore-corpus needs Ray Data and pyarrow: pip install 'unspin[ray]'")
     if workers < 1 or batch_size < 1 or threads < 1:
         raise InputError("--workers, --batch-size and --threads must be at least 1")
     kind = output_format(output)
