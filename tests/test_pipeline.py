@@ -166,3 +166,22 @@ def test_restore_many_batches_texts_for_a_real_model_and_scores_them_as_alone(ti
         assert [(e.start, e.end, e.replacement) for e in many.edits] == [(e.start, e.end, e.replacement)
                                                                          for e in one.edits]
         assert [e.confidence for e in many.edits] == pytest.approx([e.confidence for e in one.edits], abs=1e-4)
+
+
+def test_each_text_carries_its_own_spin_rates(restorer, monkeypatch):
+    import unspin.pipeline
+
+    heavily, clean = SPUN, "Putin has made clear that providing Ukraine with Tomahawks would cross a red line."
+    together = restorer.restore_many([heavily, clean, ""])
+    assert set(together[0].spin_rates) == {"tiny"} and 0.0 < together[0].spin_rates["tiny"] <= 1.0
+    assert together[1].spin_rates == {} and together[2].spin_rates == {}  # nothing spinnable: no estimate
+    assert together[0].spin_rates == restorer.restore(heavily).spin_rates
+    # A text of several blocks: its rate is the blocks' estimates weighted by their lengths.
+    monkeypatch.setattr(unspin.pipeline, "BLOCK_CHARACTERS", 60)
+    long_text = SPUN + "\n\n" + SPUN.replace("mentioned", "said") + "\n"
+    blocks = list(restorer._blocks(long_text))
+    assert len(blocks) == 2
+    rates = [restorer.restore(long_text[b.start : b.end]).spin_rates["tiny"] for b in blocks]
+    lengths = [b.end - b.start for b in blocks]
+    expected = sum(r * n for r, n in zip(rates, lengths)) / sum(lengths)
+    assert restorer.restore(long_text).spin_rates["tiny"] == pytest.approx(expected)

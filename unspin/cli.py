@@ -94,6 +94,63 @@ def serve(
     run_server(restorer, host, port, max_chars)
 
 
+@app.command("restore-corpus")
+def restore_corpus_command(
+    input_path: str = typer.Argument(..., metavar="INPUT",
+                                     help="A folder of .txt files (id: file name), a JSON Lines file of "
+                                          '{"id": ..., "text": ...} or a Parquet file with id and text columns '
+                                          "(or a folder of .jsonl or .parquet files)."),
+    output: str = typer.Option(..., "--output", "-o",
+                               help="NAME.jsonl or NAME.parquet: a folder of part files; a re-run resumes it."),
+    address: str = typer.Option(None, "--address", help="Ray cluster to join (auto, HOST:PORT, ray://...); "
+                                                        "default: start Ray on this machine."),
+    workers: int = typer.Option(2, "--workers", "-w", min=1, help="Ray actors, each with its own model."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Documents per restore_many call."),
+    threads: int = typer.Option(1, "--threads", min=1, help="CPU threads (and Ray CPUs) per worker."),
+    model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
+                              help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
+    lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
+    threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
+                                    help="Minimum confidence of an edit; higher is more precise."),
+    exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
+    dtype: str = typer.Option(None, "--dtype", help="float32 or bfloat16 (default: bfloat16 where the CPU "
+                                                    "has it natively)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+) -> None:
+    """Restore a whole corpus on Ray: every document once into OUTPUT, resuming what a previous run wrote."""
+    import os
+
+    from unspin.corpus import CorpusError, restore_corpus
+    from unspin.files import SETUP_ERRORS, InputError, _stderr_console
+
+    if dtype not in (None, "float32", "bfloat16"):
+        fail(f"--dtype must be float32 or bfloat16, not {dtype!r}")
+    # Ray's C++ core logs a misleading error for every actor pool (its constructor arguments sit in
+    # the object store); real failures still reach us as exceptions.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    _quiet_ray()
+    try:
+        summary = restore_corpus(input_path, output, address=address, workers=workers, batch_size=batch_size,
+                                 threads=threads, model=model, lexicons=lexicons or None, threshold=threshold,
+                                 exclude=exclude, dtype=dtype, progress=progress and _stderr_console().is_terminal)
+    except (InputError, CorpusError, OSError, *SETUP_ERRORS) as error:
+        fail(str(error))
+    typer.echo(f"{output}: {summary.restored} documents restored, {summary.skipped} already there, "
+               f"{summary.total} in all ({summary.seconds:.1f} s)")
+
+
+def _quiet_ray() -> None:
+    """Ray Data logs each run's plan, start and failures to the console: our progress bar and summary
+    say the first two, our one-line error the last."""
+    import logging
+
+    try:
+        import ray.data  # noqa: F401  (configures its loggers on import)
+    except ImportError:  # restore_corpus says what to install
+        return
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+
+
 @model_app.command("path")
 def model_path(model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL")) -> None:
     """Print the local directory of the resolved model (converting the default once)."""
