@@ -282,21 +282,36 @@ def eval_command(
 
 @app.command("learn")
 def learn_command(
-    spun: str = typer.Option(..., "--spun", help="Spun text: a file or a folder of files."),
-    orig: str = typer.Option(..., "--orig", help="Originals: a file or a folder of same-named files."),
     output: str = typer.Option(..., "--output", "-o", help="Lexicon file to write (.tsv, .tsv.gz, .tsv.xz)."),
+    spun: str = typer.Option(None, "--spun", help="Spun text: a file or a folder of files."),
+    orig: str = typer.Option(None, "--orig", help="Originals: a file or a folder of same-named files."),
+    unpaired: str = typer.Option(None, "--unpaired", help="Spun articles alone (a folder of .txt files, one "
+                                 "spinner): induce its lexicon with the model, no originals needed."),
     name: str = typer.Option(None, "--name", help="Lexicon name (default: the output file's stem)."),
     thesaurus: str = typer.Option(None, "--thesaurus",
-                                  help="Synonym lexicon for relatedness (default: the shipped thesaurus)."),
-    min_count: int = typer.Option(2, "--min-count", min=1, help="Keep unrelated swaps seen this often."),
+                                  help="Synonym lexicon for relatedness, with --spun (default: the shipped thesaurus)."),
+    min_count: int = typer.Option(2, "--min-count", min=1, help="Keep unrelated swaps seen this often "
+                                  "(--unpaired: mappings with this expected count)."),
+    model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
+                              help="--unpaired: the language model (default: Gemma-3-270M)."),
+    lexicons: list[str] = typer.Option(None, "--lexicon", "-l",
+                                       help="--unpaired: lexicons to restore with (default: all shipped)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="--unpaired: a progress bar on stderr."),
 ) -> None:
-    """Learn a spinner lexicon (spun -> original, weights: count) from aligned pairs."""
+    """Learn a spinner lexicon (spun -> original, weights: count) from aligned pairs, or from spun text alone."""
     from pathlib import Path
 
     from unspin.lexicon.format import LexiconError
     from unspin.lexicon.learn import LearnSettings, learn_lexicon, read_text_pairs
     from unspin.lexicon.relatedness import default_relatedness
 
+    if unpaired is not None:
+        if spun is not None or orig is not None or thesaurus is not None:
+            fail("--unpaired learns from spun text alone: leave out --spun, --orig and --thesaurus")
+        _learn_unpaired(unpaired, output, name, min_count, model, lexicons, progress)
+        return
+    if spun is None or orig is None:
+        fail("give --spun and --orig (aligned pairs), or --unpaired (spun text alone)")
     try:
         pairs = read_text_pairs(Path(spun), Path(orig))
         relatedness = default_relatedness(Path(thesaurus) if thesaurus else None)
@@ -306,6 +321,42 @@ def learn_command(
     except (OSError, LexiconError) as error:
         fail(str(error))
     typer.echo(path)
+
+
+def _learn_unpaired(folder: str, output: str, name: str | None, min_count: int, model: str | None,
+                    lexicons: list[str] | None, progress: bool) -> None:
+    from contextlib import ExitStack
+    from pathlib import Path
+
+    from unspin.files import SETUP_ERRORS
+    from unspin.lexicon.unpaired import UnpairedSettings, learn_unpaired
+    from unspin.sources import InputError, check_text_file, expand_inputs
+
+    with ExitStack() as stack:
+        bar: list = []
+
+        def advance(done: int, total: int) -> None:
+            if not bar:  # started once the model is ready (its conversion shows a bar of its own)
+                from rich.console import Console
+                from rich.progress import Progress
+
+                bar.append(stack.enter_context(Progress(transient=True, console=Console(stderr=True))))
+                bar.append(bar[0].add_task("learning from files", total=total))
+            bar[0].update(bar[1], completed=done)
+
+        try:
+            names = expand_inputs([folder])
+            for file in names:
+                check_text_file(file)
+            result = learn_unpaired([Path(n) for n in names], Path(output), name,
+                                    source=f"induced by unspin learn --unpaired from {len(names)} spun files in "
+                                    f"{folder}", model=model, lexicons=lexicons or None,
+                                    settings=UnpairedSettings(min_count=float(min_count)),
+                                    progress=advance if progress else None, show_model_progress=progress)
+        except (InputError, OSError, *SETUP_ERRORS) as error:
+            fail(str(error))
+    typer.echo(f"{result.path}: {len(result.mappings)} mappings ({len(result.entries)} rows with inflections)"
+               f" from {result.files} files")
 
 
 @app.command("spin")

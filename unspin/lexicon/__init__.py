@@ -7,4 +7,6 @@
   (the Problematic Paper Screener's list) and :mod:`.news` (the seed pair).
 - :mod:`.learn`: a spinner's lexicon learned from aligned (spun, original) pairs (``unspin learn``),
   judged by :mod:`.relatedness` (is a swap a plausible thesaurus swap?).
+- :mod:`.unpaired`: a spinner's lexicon induced from its spun texts alone (``unspin learn --unpaired``),
+  by expectation-maximisation with the restorer.
 """
