@@ -289,7 +289,7 @@ def learn_command(
                                  "spinner): induce its lexicon with the model, no originals needed."),
     name: str = typer.Option(None, "--name", help="Lexicon name (default: the output file's stem)."),
     thesaurus: str = typer.Option(None, "--thesaurus",
-                                  help="Synonym lexicon for relatedness, with --spun (default: the shipped thesaurus)."),
+                                  help="With --spun: synonym lexicon for relatedness (default: the shipped one)."),
     min_count: int = typer.Option(2, "--min-count", min=1, help="Keep unrelated swaps seen this often "
                                   "(--unpaired: mappings with this expected count)."),
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
