@@ -167,3 +167,14 @@ def test_skip_existing_needs_an_output(tmp_path):
     source = tmp_path / "a.txt"
     source.write_text(SPUN)
     one_line_exit_2(run("restore", source, "--skip-existing"), "--output")
+
+
+@pytest.mark.parametrize(("command", "option"), [
+    (["eval", "--spun", "{a}", "--orig", "{a}", "--min-similarity", "2"], "--min-similarity"),
+    (["spin", "{a}", "--lexicon", "news", "--rate", "-1"], "--rate"),
+    (["eval", "--spun", "{a}", "--orig", "{a}", "--threshold", "7"], "--threshold"),
+])
+def test_other_probabilities_outside_0_1(tmp_path, command, option):
+    source = tmp_path / "a.txt"
+    source.write_text(SPUN)
+    one_line_exit_2(run(*[part.format(a=source) for part in command]), option)

@@ -18,11 +18,11 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def probability(value: float | None) -> float | None:
+def probability(param: typer.CallbackParam, value: float | None) -> float | None:
     """An option that must lie in [0, 1]: one line and exit 2 otherwise (click's own range check
     prints a usage box)."""
     if value is not None and not 0.0 <= value <= 1.0:
-        fail(f"--threshold must lie between 0 and 1, not {value:g}")
+        fail(f"{param.opts[0]} must lie between 0 and 1, not {value:g}")
     return value
 
 
@@ -256,7 +256,7 @@ def eval_command(
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
     threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
                                     help="Restorer threshold (0 to 1)."),
-    min_similarity: float = typer.Option(0.5, "--min-similarity", min=0.0, max=1.0,
+    min_similarity: float = typer.Option(0.5, "--min-similarity", callback=probability,
                                          help="Sentence pairs less similar than this are not evaluated."),
 ) -> None:
     """Score a restorer (or given outputs) against originals, beside the identity baseline."""
@@ -363,7 +363,7 @@ def _learn_unpaired(folder: str, output: str, name: str | None, min_count: int, 
 def spin_command(
     path: str = typer.Argument(..., help="Clean text file to spin."),
     lexicons: list[str] = typer.Option(..., "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    rate: float = typer.Option(0.2, "--rate", min=0.0, max=1.0, help="Chance of swapping a swappable word."),
+    rate: float = typer.Option(0.2, "--rate", callback=probability, help="Chance of swapping a swappable word."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same output)."),
     output: str = typer.Option(None, "--output", "-o", help="Write the spun text here (default: stdout)."),
     gold_json: str = typer.Option(None, "--gold-json", help="Write the gold edits as JSON."),

@@ -647,6 +647,7 @@ def _expected_settings(options: RestorerOptions) -> dict[str, Any]:
 def _check_same_settings(output: Path, previous: dict[str, Any], expected: dict[str, Any]) -> None:
     """A resumed output must have been restored with the same lexicons, threshold and beam."""
     for key, value in expected.items():
-        if key != "model" and previous.get(key) != value:  # the model's name is known once a worker loads it
+        # The model's name, and the proposals' table (on with a causal model), are known once a worker loads it.
+        if key not in ("model", "proposals") and previous.get(key) != value:
             raise InputError(f"{output}: was restored with {key} {previous.get(key)!r}, this run has {value!r}; "
                              "use a new output folder")
