@@ -73,7 +73,7 @@ def serve(
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
                               help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
+    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
                                     help="Minimum confidence of an edit; higher is more precise."),
     exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
 ) -> None:
@@ -110,7 +110,7 @@ def restore_corpus_command(
     model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
                               help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
     lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", min=0.0, max=1.0,
+    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
                                     help="Minimum confidence of an edit; higher is more precise."),
     exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
     dtype: str = typer.Option(None, "--dtype", help="float32 or bfloat16 (default: bfloat16 where the CPU "
