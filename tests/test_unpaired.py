@@ -163,7 +163,7 @@ def test_one_off_and_doubtful_mappings_are_not_kept() -> None:
     evidence.add(1, source, [E(30, 32, "yr", "year", 0.9), E(41, 44, "Big", "Huge", 0.99),
                              E(51, 56, "Large", "Great", 0.6), E(51, 56, "Large", "Great", 0.6),
                              E(51, 56, "Large", "Great", 0.6), E(51, 56, "Large", "Great", 0.6)])
-    kept = evidence.kept(UnpairedSettings())
+    kept = evidence.kept(UnpairedSettings(min_confidence=0.7))
     assert set(kept) == {("yr", "year")}  # "big" once; "large" often but never with confidence
     assert kept["yr", "year"].occurrences == 3 and kept["yr", "year"].files == {0, 1}
 

@@ -51,7 +51,9 @@ class UnpairedSettings:
 
     min_count: float = 2.0        # expected count: the sum of a mapping's edit confidences
     min_occurrences: int = 2      # edits of the mapping (one clear sighting is not a dictionary entry)
-    min_confidence: float = 0.7   # mean confidence of those edits
+    # Mean confidence of those edits. Each edit already reached ``threshold``; a higher bar lost true
+    # mappings once the model's proposals got a weaker channel (their first sightings are less sure).
+    min_confidence: float = 0.5
     rounds: int = 2               # restorations of the folder (the later ones with the lexicon so far)
     threshold: float = 0.5        # the restorer's minimum confidence of an edit while learning
     inflection_weight: float = 0.5
