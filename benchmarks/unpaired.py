@@ -9,12 +9,14 @@ Target (issue 15): recall +0.10 at precision >= 0.90.
 Folders:
 
 1. ``synthetic``: clean news texts (the seed's original 000, cut into pieces of about 1,000
-   characters, and the originals of the development pairs in shared/data/real-pairs) spun by
+   characters, the originals of the development pairs in shared/data/real-pairs and of the
+   mined pairs where present) spun by
    :func:`unspin.evaluation.spin.spin_text` with half "A" of the news lexicon (as
    ``benchmarks/quality.py`` makes its held-out pairs). The baseline is the held-out one: the
    shipped lexicons with news replaced by its other half "B", so that no lexicon knows the spinner.
 2. ``real``: real content-farm pages of the seed's spinner family (the spun seed 001 and the three
-   development pairs' spun pages; their originals score them only). Baseline: the shipped lexicons.
+   development pairs' spun pages, and the mined pairs in ../mined/pairs where present; their
+   originals score them only). Baseline: the shipped lexicons.
 
 Each learned lexicon is also checked against the pairs: a learned mapping is confirmed when the
 originals show it (synthetic: the spinner's own edits; real: the swaps ``unspin learn`` extracts
@@ -48,6 +50,8 @@ from unspin.lexicon.unpaired import UnpairedResult, UnpairedSettings, learn_unpa
 
 REAL_PAIRS = SHARED / "data" / "real-pairs"
 DEVELOPMENT = ("d02", "d06", "d07")
+# Pairs of the same spinner family mined by a project session (outside the repository), used where present.
+MINED = next((p for p in (SHARED.parent / "mined" / "pairs", Path("/work/mined/pairs")) if p.is_dir()), None)
 PIECE_CHARACTERS = 1_000
 
 
@@ -78,6 +82,7 @@ def synthetic(directory: Path) -> Folder:
     spinner = [Lexicon.load(half_a)]
     clean = [(f"seed000-{n}", text) for n, text in enumerate(seed_pieces())]
     clean += [(name, (REAL_PAIRS / f"{name}.orig.txt").read_text(encoding="utf-8")) for name in DEVELOPMENT]
+    clean += [(path.name.split(".")[0], path.read_text(encoding="utf-8")) for path in mined("orig")]
     pairs, gold = [], Counter()
     for number, (name, text) in enumerate(clean):
         result = spin_text(text, spinner, SPIN_RATE, SPIN_SEED + number)
@@ -93,9 +98,16 @@ def real() -> Folder:
                       (SHARED / "seeds" / SEED_ORIG).read_text(encoding="utf-8"))]
     pairs += [TextPair(name, (REAL_PAIRS / f"{name}.spun.txt").read_text(encoding="utf-8"),
                        (REAL_PAIRS / f"{name}.orig.txt").read_text(encoding="utf-8")) for name in DEVELOPMENT]
+    pairs += [TextPair(path.name.split(".")[0], path.read_text(encoding="utf-8"),
+                       path.with_name(path.name.replace(".spun.", ".orig.")).read_text(encoding="utf-8"))
+              for path in mined("spun")]
     gold = Counter(sub.key for pair in pairs for sub in extract_substitutions(pair.spun, pair.original))
     return Folder("real", pairs, gold, list(shipped_lexicons()),
-                  "content-farm pages of the seed's spinner family (seed 001, d02, d06, d07)")
+                  f"content-farm pages of the seed's spinner family ({', '.join(p.name for p in pairs)})")
+
+
+def mined(side: str) -> list[Path]:
+    return sorted(MINED.glob(f"*.{side}.txt")) if MINED else []
 
 
 def restore_all(scorer: object, lexicons: Sequence[str], texts: list[str], threshold: float | None) -> list[str]:

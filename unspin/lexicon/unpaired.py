@@ -31,6 +31,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,7 +51,9 @@ class UnpairedSettings:
 
     min_count: float = 2.0        # expected count: the sum of a mapping's edit confidences
     min_occurrences: int = 2      # edits of the mapping (one clear sighting is not a dictionary entry)
-    min_confidence: float = 0.7   # mean confidence of those edits
+    # Mean confidence of those edits. Each edit already reached ``threshold``; a higher bar lost true
+    # mappings once the model's proposals got a weaker channel (their first sightings are less sure).
+    min_confidence: float = 0.5
     rounds: int = 2               # restorations of the folder (the later ones with the lexicon so far)
     threshold: float = 0.5        # the restorer's minimum confidence of an edit while learning
     inflection_weight: float = 0.5
@@ -125,28 +128,47 @@ class Evidence:
         return sorted(rows.values(), key=lambda e: (e.spun, e.original))
 
 
-_NAME_WORD = re.compile(r"[A-Z][\w'’-]*")
+# A capitalised word of a name, abbreviations included ("U.S.", "Mr.").
+_NAME_WORD = re.compile(r"[A-Z][\w'’-]*(?:\.[A-Z][\w'’-]*)*\.?")
+_NAME_BEFORE = re.compile(r"(?<![\w.])([A-Z][\w'’-]*(?:\.[A-Z][\w'’-]*)*\.?) $")
 
 
 def mapping_of(source: str, edit: _EditLike) -> tuple[str, str, bool] | None:
     """The mapping an edit says the spinner made, as (spun, original, inside a name), normalised.
 
     Next to another capitalised word the edit is part of a name ("White Home"): the mapping is
-    widened to that word on each side, so that "home" is not taken for "house" elsewhere.
+    widened to that word on each side, so that "home" is not taken for "house" elsewhere. A lone
+    capitalised word in mid-sentence is a name too ("the Home and Senate"), with nothing to widen
+    to: no mapping (``None``), as :mod:`.learn` rejects it.
     """
     spun, original = normalize_phrase(edit.original), normalize_phrase(edit.replacement)
     if not spun or not original or spun == original:
         return None
     if not edit.original[:1].isupper():
         return spun, original, False
-    before = re.search(r"([A-Z][\w'’-]*) $", source[max(0, edit.start - 40) : edit.start])
+    before = _NAME_BEFORE.search(source, max(0, edit.start - 40), edit.start)
+    if before and before.group(1).lower() in _common_words() and _sentence_start(source, before.start(1)):
+        before = None  # "The" opening a sentence is no part of a name
     after = _NAME_WORD.match(source, edit.end + 1) if source[edit.end : edit.end + 1] == " " else None
     if before is None and after is None:
-        return spun, original, False
+        return (spun, original, False) if _sentence_start(source, edit.start) else None
     left = before.group(1) + " " if before else ""
     right = " " + after.group(0) if after else ""
     return (normalize_phrase(left + edit.original + right), normalize_phrase(left + edit.replacement + right),
             True)
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    from wordfreq import top_n_list
+
+    return frozenset(top_n_list("en", 100))
+
+
+def _sentence_start(source: str, start: int) -> bool:
+    """Whether only white space, opening quotes or brackets stand between ``start`` and a sentence end."""
+    before = source[max(0, start - 200) : start].rstrip(" \t\u00a0\"'“‘([")
+    return not before or before[-1] in ".!?:;\n\r"
 
 
 class _Restores(Protocol):
