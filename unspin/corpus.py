@@ -619,8 +619,8 @@ class _Progress:
                 TimeRemainingColumn,
             )
 
-            self._bar = Progress(TextColumn("restoring documents"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            self._bar = Progress(TextColumn("restoring"), BarColumn(), MofNCompleteColumn(), TextColumn("documents,"),
+                                 TimeElapsedColumn(), TextColumn("elapsed,"), TimeRemainingColumn(), TextColumn("left"),
                                  console=Console(stderr=True), transient=False)
             self._bar.start()
             self._task = self._bar.add_task("restoring", total=self.total)
