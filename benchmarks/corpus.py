@@ -72,12 +72,16 @@ def single_process(documents: dict[str, str], threads: int, batch_size: int, mod
 
 
 def single_process_apart(args: argparse.Namespace) -> dict:
-    """``single_process`` in a fresh Python (no Ray threads or processes beside it, its own peak RSS)."""
+    """``single_process`` in a fresh Python (no Ray threads or processes beside it, its own peak RSS).
+
+    It runs in a session of its own, as Ray's workers do: with Linux's autogroup scheduling each
+    session gets an equal share of a busy machine, so a process in the benchmark's session would get less.
+    """
     command = [sys.executable, __file__, "--single", "--documents", str(args.documents), "--paragraphs",
                str(args.paragraphs), "--workers", str(args.workers), "--batch-size", str(args.batch_size)]
     if args.model:
         command += ["--model", args.model]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, start_new_session=True)
     return json.loads(done.stdout.splitlines()[-1])
 
 
