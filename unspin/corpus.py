@@ -68,6 +68,7 @@ class WorkerStats:
     restore_seconds: float = 0.0
     ready_at: float = 0.0  # wall-clock time (time.time()) the model was loaded
     last_batch_at: float = 0.0  # ... and the last batch was restored
+    cpu_seconds: float = 0.0  # the actor process's CPU time (all its threads) from then to its last batch
 
 
 @dataclass
@@ -332,7 +333,7 @@ class RestoreActor:
         self.fail_once = fail_once
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.load_seconds = time.perf_counter() - started
-        self.ready_at = time.time()
+        self.ready_at, self.ready_cpu = time.time(), time.process_time()
         self.batches = 0
 
     def __call__(self, batch: Any) -> Any:
@@ -346,6 +347,7 @@ class RestoreActor:
         self.batches += 1
         stats = json.dumps({"worker": self.worker, "load_seconds": self.load_seconds, "documents": len(ids),
                             "batches": self.batches, "ready_at": self.ready_at, "finished_at": time.time(),
+                            "cpu_seconds": time.process_time() - self.ready_cpu,
                             "peak_rss_bytes": _peak_rss_bytes(), "seconds": time.perf_counter() - started})
         rows = [_json_line(corpus_row(doc_id, restoration)) for doc_id, restoration in zip(ids, restorations)]
         return pa.table({"id": pa.array(ids, pa.string()), "row": pa.array(rows, pa.string()),
@@ -561,6 +563,7 @@ def _count(summary: CorpusSummary, stats: dict[str, Any]) -> None:
     worker.documents += 1
     worker.batches = max(worker.batches, stats["batches"])
     worker.last_batch_at = max(worker.last_batch_at, stats["finished_at"])
+    worker.cpu_seconds = max(worker.cpu_seconds, stats["cpu_seconds"])
     worker.restore_seconds += stats["seconds"] / stats["documents"]
 
 
@@ -616,8 +619,8 @@ class _Progress:
                 TimeRemainingColumn,
             )
 
-            self._bar = Progress(TextColumn("restoring documents"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            self._bar = Progress(TextColumn("restoring"), BarColumn(), MofNCompleteColumn(), TextColumn("documents,"),
+                                 TimeElapsedColumn(), TextColumn("elapsed,"), TimeRemainingColumn(), TextColumn("left"),
                                  console=Console(stderr=True), transient=False)
             self._bar.start()
             self._task = self._bar.add_task("restoring", total=self.total)
