@@ -24,7 +24,7 @@ from the aligned pair).
 
 Usage::
 
-    python benchmarks/unpaired.py [--model M] [--datasets synthetic,real] [--rounds N] [--keep DIR]
+    python benchmarks/unpaired.py [--model M] [--datasets synthetic,real] [--rate R] [--rounds N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def seed_pieces() -> list[str]:
     return pieces + ([current] if current.strip() else [])
 
 
-def synthetic(directory: Path) -> Folder:
+def synthetic(directory: Path, rate: float = SPIN_RATE) -> Folder:
     half_a, half_b = split_news(directory)
     spinner = [Lexicon.load(half_a)]
     clean = [(f"seed000-{n}", text) for n, text in enumerate(seed_pieces())]
@@ -85,12 +85,12 @@ def synthetic(directory: Path) -> Folder:
     clean += [(path.name.split(".")[0], path.read_text(encoding="utf-8")) for path in mined("orig")]
     pairs, gold = [], Counter()
     for number, (name, text) in enumerate(clean):
-        result = spin_text(text, spinner, SPIN_RATE, SPIN_SEED + number)
+        result = spin_text(text, spinner, rate, SPIN_SEED + number)
         pairs.append(TextPair(name, result.text, text))
         gold.update((edit.spun.lower(), edit.original.lower()) for edit in result.edits)
     others = [name for name in shipped_lexicons() if name != "news"]
     return Folder("synthetic", pairs, gold, [*others, str(half_b)],
-                  f"spin_text(news-A, rate={SPIN_RATE}, seed={SPIN_SEED}+i) over {len(pairs)} clean texts")
+                  f"spin_text(news-A, rate={rate}, seed={SPIN_SEED}+i) over {len(pairs)} clean texts")
 
 
 def real() -> Folder:
@@ -110,16 +110,18 @@ def mined(side: str) -> list[Path]:
     return sorted(MINED.glob(f"*.{side}.txt")) if MINED else []
 
 
-def restore_all(scorer: object, lexicons: Sequence[str], texts: list[str], threshold: float | None) -> list[str]:
+def restore_all(scorer: object, lexicons: Sequence[str], texts: list[str], threshold: float | None,
+                same_spinner: bool = False) -> list[str]:
     from unspin import Restorer
 
     options = {"threshold": threshold} if threshold is not None else {}
-    restorer = Restorer(lexicons=lexicons, scorer=scorer, **options)
+    restorer = Restorer(lexicons=lexicons, scorer=scorer, same_spinner=same_spinner, **options)
     return [r.text for r in restorer.restore_many(texts)]
 
 
 def run_folder(folder: Folder, scorer: object, directory: Path, settings: UnpairedSettings,
-               threshold: float | None) -> tuple[UnpairedResult, list[tuple[str, EvaluationReport]], dict]:
+               threshold: float | None, same_spinner_row: bool = False
+               ) -> tuple[UnpairedResult, list[tuple[str, EvaluationReport]], dict]:
     spun = directory / folder.name
     spun.mkdir(parents=True, exist_ok=True)
     files = []
@@ -132,9 +134,12 @@ def run_folder(folder: Folder, scorer: object, directory: Path, settings: Unpair
                              lexicons=folder.baseline, scorer=scorer, settings=settings)
     timings["learn"] = time.perf_counter() - start
     reports = []
-    for label, lexicons in (("baseline", folder.baseline), ("+ learned", [*folder.baseline, str(learned.path)])):
+    systems = [("baseline", folder.baseline, False), ("+ learned", [*folder.baseline, str(learned.path)], False)]
+    if same_spinner_row:  # the texts restored together as one spinner's, without the learned lexicon
+        systems.append(("same-spinner", folder.baseline, True))
+    for label, lexicons, same_spinner in systems:
         start = time.perf_counter()
-        outputs = restore_all(scorer, lexicons, [p.spun for p in folder.pairs], threshold)
+        outputs = restore_all(scorer, lexicons, [p.spun for p in folder.pairs], threshold, same_spinner)
         timings[label] = time.perf_counter() - start
         scored = [TextPair(p.name, p.spun, p.original, out) for p, out in zip(folder.pairs, outputs)]
         reports.append((label, evaluate(scored, None, {"dataset": folder.name, "lexicons": lexicons})))
@@ -158,7 +163,7 @@ def describe(folder: Folder, learned: UnpairedResult, reports: list[tuple[str, E
         seconds = f"{timings[label]:>9.1f}" if label in timings else f"{'':>9}"
         lines.append(f"{label:<12}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f05']:>7.3f}"
                      f"{m['overcorrection']:>9.4f}{m['error_reduction']:>9.3f}{counts.required:>6}{seconds}")
-    (_, base), (_, mine) = reports
+    (_, base), (_, mine) = reports[:2]
     gain = mine.system.metrics()["recall"] - base.system.metrics()["recall"]
     lines.append(f"recall {gain:+.3f} at precision {mine.system.metrics()['precision']:.3f} "
                  f"(target +0.10 at >= 0.90); learning took {timings['learn']:.1f} s")
@@ -178,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-count", type=float, default=UnpairedSettings.min_count)
     parser.add_argument("--min-confidence", type=float, default=UnpairedSettings.min_confidence)
     parser.add_argument("--threshold", type=float, default=None, help="of the evaluated restorers")
+    parser.add_argument("--rate", type=float, default=SPIN_RATE, help="synthetic: the spinner's rate")
+    parser.add_argument("--same-spinner-row", action="store_true",
+                        help="also restore the baseline with same_spinner (evidence pooled, no learned lexicon)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the spun folders and lexicons here")
     args = parser.parse_args(argv)
     from unspin.restoring.scoring.loading import load_scorer
@@ -188,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
         for name in args.datasets.split(","):
-            folder = synthetic(directory) if name == "synthetic" else real()
-            learned, reports, timings = run_folder(folder, scorer, directory, settings, args.threshold)
+            folder = synthetic(directory, args.rate) if name == "synthetic" else real()
+            learned, reports, timings = run_folder(folder, scorer, directory, settings, args.threshold,
+                                                   args.same_spinner_row)
             print(describe(folder, learned, reports, timings), flush=True)
     return 0
 
