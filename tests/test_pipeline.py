@@ -169,7 +169,7 @@ def test_restore_many_batches_texts_for_a_real_model_and_scores_them_as_alone(ti
 
 
 def test_each_text_carries_its_own_spin_rates(restorer, monkeypatch):
-    import unspin.pipeline
+    import unspin.restoring.pipeline
 
     heavily, clean = SPUN, "Putin has made clear that providing Ukraine with Tomahawks would cross a red line."
     together = restorer.restore_many([heavily, clean, ""])
@@ -177,7 +177,7 @@ def test_each_text_carries_its_own_spin_rates(restorer, monkeypatch):
     assert together[1].spin_rates == {} and together[2].spin_rates == {}  # nothing spinnable: no estimate
     assert together[0].spin_rates == restorer.restore(heavily).spin_rates
     # A text of several blocks: its rate is the blocks' estimates weighted by their lengths.
-    monkeypatch.setattr(unspin.pipeline, "BLOCK_CHARACTERS", 60)
+    monkeypatch.setattr(unspin.restoring.pipeline, "BLOCK_CHARACTERS", 60)
     long_text = SPUN + "\n\n" + SPUN.replace("mentioned", "said") + "\n"
     blocks = list(restorer._blocks(long_text))
     assert len(blocks) == 2
