@@ -6,10 +6,22 @@ import pytest
 from conftest import UnigramScorer
 
 from unspin import Restorer
-from unspin.lexicon.related import RelatedWords, related_table, write_related
-from unspin.restoring.decoder import Segment, choose_edits, estimate_block_rates, estimate_rates
+from unspin.lexicon.related import (
+    CLOSE,
+    LISTED,
+    LOOSE,
+    MOBY,
+    SYNONYM,
+    WORDNET_LOOSE,
+    WORDNET_SYNONYM,
+    RelatedWords,
+    related_table,
+    write_related,
+)
+from unspin.restoring.decoder import PROPOSAL_COVERAGE, Segment, choose_edits, estimate_block_rates, estimate_rates
 from unspin.restoring.lattice import (
     FUNCTION_PROPOSALS,
+    LINK_WEIGHTS,
     MAX_OPTIONS,
     MODEL_PROPOSALS,
     Option,
@@ -45,6 +57,37 @@ def test_related_table_keeps_common_originals_in_both_directions(tmp_path):
     path = write_related(tmp_path / "related.txt.xz", table, {"name": "related"})
     loaded = RelatedWords.load(path)
     assert loaded.originals("metal") == tuple(table["metal"]) and loaded.header["sha256"]
+    assert dict(loaded.links("metal")) == table["metal"]
+
+
+def test_link_strength_ranks_close_synonyms_over_loose_links(tmp_path):
+    links = [("said", "stated", WORDNET_SYNONYM), ("said", "stated", MOBY),  # a synonym Moby lists too
+             ("firm", "company", WORDNET_SYNONYM),                          # WordNet alone
+             ("quick", "fast", MOBY), ("fast", "quick", MOBY),              # Moby both ways
+             ("house", "building", MOBY),                                   # Moby one way
+             ("steel", "metal", WORDNET_LOOSE)]                             # a hypernym
+    table = related_table(links)
+    assert table["stated"]["said"] == CLOSE
+    assert "said" not in table  # "stated" is far rarer: no spinner writes "said" for it
+    assert table["firm"]["company"] == SYNONYM and table["quick"]["fast"] == SYNONYM
+    assert table["building"]["house"] == table["house"]["building"] == LISTED
+    assert table["metal"]["steel"] == LOOSE
+    loaded = RelatedWords.load(write_related(tmp_path / "related.txt.xz", table, {"name": "related"}))
+    assert dict(loaded.links("metal")) == {"steel": LOOSE}
+    # The channel of a proposal follows its link: a close synonym is the likelier original.
+    related = RelatedWords({"metal": {"steel": CLOSE, "iron": LOOSE}})
+    options = {o.text: o for slot in lattice("The metal price fell.", related=related) for o in slot.options}
+    assert options["steel"].lexical - options["iron"].lexical == pytest.approx(
+        math.log(LINK_WEIGHTS[CLOSE] / LINK_WEIGHTS[LOOSE]))
+
+
+def test_a_proposed_reading_is_only_as_sure_as_the_proposals_cover_originals():
+    slot = _slot(0)
+    segment = Segment([slot], [(0,), (1,)], [0.0, 20.0])  # the model is sure: "steel", not "metal"
+    rates = {MODEL_PROPOSALS: 0.5}
+    [edit] = choose_edits([segment], rates, 0.5)
+    assert edit.confidence == pytest.approx(segment.marginals(rates)[0][1] * PROPOSAL_COVERAGE)
+    assert choose_edits([segment], rates, 0.9) == []  # a proposal never reaches the coverage's ceiling
 
 
 class PreviewScorer(UnigramScorer):

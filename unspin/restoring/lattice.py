@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from unspin.lexicon.format import Lexicon, lexicon_dir
-from unspin.lexicon.related import RelatedWords
+from unspin.lexicon.related import CLOSE, LISTED, LOOSE, SYNONYM, RelatedWords
 from unspin.text.tokens import Span
 
 MAX_OPTIONS = 5  # readings per slot that reach the language model, keep included
@@ -30,6 +30,10 @@ MODEL_PROPOSALS = "model"  # the channel of the model's proposals, beside the le
 FUNCTION_PROPOSALS = "function"
 # P(spun | original) of a related word: a spinner picks one of an original's many thesaurus links.
 PROPOSAL_CHANNEL = 0.03  # 0.1 on the dev pairs: 87 right edits, 24 wrong; 6 edits on clean news. 0.03: 73, 17; 2
+# ... times the weight of the link's strength: how much likelier a spinner's swaps are to have a
+# link of that strength than a candidate is (benchmarks/relations.py on the training pairs, 127
+# linked one-word swaps: close synonyms 29% of swaps, 5% of candidates; the development pairs agree).
+LINK_WEIGHTS = {CLOSE: 6.0, SYNONYM: 1.1, LISTED: 0.5, LOOSE: 0.2}
 # The model's candidates may be rarer than the spun word by this much (Zipf units): "purchase" for
 # "buy", "global" for "world"; the model's preview, not the frequency, decides among them.
 PROPOSAL_FREQUENCY_MARGIN = 1.0
@@ -195,15 +199,16 @@ def _propose_related(words: Sequence[str], related: RelatedWords, vocabulary: Vo
     found: dict[str, Option] = {}
     spinnable = len(words) > 1 or vocabulary.spinnable(words[0])
     for lookup, tag, position in [(key, "", 0), *_lemma_keys(words)]:
-        for original in related.originals(lookup):
+        for original, strength in related.links(lookup):
             inflected = _inflect_phrase(original, tag, position) if tag else original
             if not inflected or _zipf(inflected) < floor:
                 continue
+            channel = PROPOSAL_CHANNEL * LINK_WEIGHTS[strength]
             if vocabulary.spinnable(inflected):
                 if spinnable:  # a function word is never the spinner's synonym for a content word
-                    _add(found, inflected, PROPOSAL_CHANNEL, MODEL_PROPOSALS, words, vocabulary)
+                    _add(found, inflected, channel, MODEL_PROPOSALS, words, vocabulary)
             else:
-                _add(found, inflected, PROPOSAL_CHANNEL, FUNCTION_PROPOSALS, words, vocabulary, learned=True)
+                _add(found, inflected, channel, FUNCTION_PROPOSALS, words, vocabulary, learned=True)
     return sorted(found.values(), key=_prior, reverse=True)[:MAX_PROPOSALS]
 
 
