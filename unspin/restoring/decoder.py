@@ -73,16 +73,19 @@ class Rates(dict):
         return max(base * channel, active * ACTIVE_RATE), max(base, active * ACTIVE_RATE)
 
 
-def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | None = None) -> list[float]:
-    """Channel log-probability of every reading of ``slot``.
+def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | None = None,
+                  scored: Sequence[int] | None = None) -> list[float]:
+    """Channel log-probability of every reading of ``slot`` (of the readings ``scored``, if given:
+    the others get 0.0, since a slot holds up to hundreds of proposals that the model never scored).
 
     A reading that replaces the text costs the prior of its mapping here (see
     :meth:`Rates.option_prior`); keeping the text costs the chance that none of the mappings
-    proposed here applied: one minus the highest spin probability among them.
+    of the readings here applied: one minus the highest spin probability among them.
     """
     keep_rho = max(rates[name] for name in slot.lexicons)
     priors = [0.0] * len(slot.options)
-    for index, option in enumerate(slot.options):
+    for index in range(len(slot.options)) if scored is None else scored:
+        option = slot.options[index]
         if not option.replaced:
             continue
         if isinstance(rates, Rates):
@@ -92,7 +95,8 @@ def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | No
             priors[index] = rates[option.lexicon] * math.exp(option.lexical)
     keep_rho = min(keep_rho, RHO_BOUNDS[1])
     return [math.log(priors[index]) + (option.replaced - 1) * math.log(rates[option.lexicon])
-            + option.kept * math.log1p(-keep_rho) if option.replaced else option.kept * math.log1p(-keep_rho)
+            + option.kept * math.log1p(-keep_rho) if option.replaced and priors[index]
+            else option.kept * math.log1p(-keep_rho) if not option.replaced else 0.0
             for index, option in enumerate(slot.options)]
 
 
@@ -109,8 +113,15 @@ class Segment:
     lm_scores: list[float]
     own: list[list[float]] | None = None
 
+    def scored(self) -> list[list[int]]:
+        """Per slot, the readings that some hypothesis holds (the keep reading always among them)."""
+        if not hasattr(self, "_scored"):
+            self._scored = [sorted({0, *(h[index] for h in self.hypotheses)}) for index in range(len(self.slots))]
+        return self._scored
+
     def totals(self, rates: dict[str, float]) -> list[float]:
-        channels = [slot_channels(slot, rates, self.own[index] if self.own else None)
+        scored = self.scored()
+        channels = [slot_channels(slot, rates, self.own[index] if self.own else None, scored[index])
                     for index, slot in enumerate(self.slots)]
         return [lm + sum(channels[index][c] for index, c in enumerate(h))
                 for h, lm in zip(self.hypotheses, self.lm_scores)]
@@ -294,6 +305,7 @@ def _score_many(scorer: Scorer, items: list) -> list[list[float]]:
 # at the lenient RHO_START) than the text as it stands is dropped before the model runs
 # on it. On the seed, margins from 12 down to 4 gave the same edits; 2 lost three.
 PRUNE_MARGIN = 5.0
+MAX_PROPOSED = 1  # the model's proposals per slot that reach the full scoring (see below)
 
 
 def _prune(scorer: Scorer, state: object, requests: list, active: list[int], expansions: dict,
@@ -314,8 +326,16 @@ def _prune(scorer: Scorer, state: object, requests: list, active: list[int], exp
                         for h in expansions[number]]
         kept = [index for index, hypothesis in enumerate(expansions[number])
                 if not any(hypothesis) or fingerprints[index] or margins[index] >= -PRUNE_MARGIN]
-        # At most MAX_OPTIONS readings per hypothesis carried over (the likeliest by the preview).
-        room = MAX_OPTIONS * len({hypothesis[:-1] for hypothesis in expansions[number]})
+        # At most MAX_PROPOSED of the model's proposals per hypothesis carried over, and MAX_OPTIONS
+        # readings in all (the likeliest by the preview).
+        proposed = [index for index in kept if not fingerprints[index] and expansions[number][index][-1]
+                    and slots[last].options[expansions[number][index][-1]].lexicon in PROPOSAL_CHANNELS]
+        prefixes = len({hypothesis[:-1] for hypothesis in expansions[number]})
+        if len(proposed) > MAX_PROPOSED * prefixes:
+            ranked = sorted(proposed, key=lambda index: margins[index], reverse=True)
+            dropped = set(ranked[MAX_PROPOSED * prefixes:])
+            kept = [index for index in kept if index not in dropped]
+        room = MAX_OPTIONS * prefixes
         if len(kept) > room:
             kept = sorted(sorted(kept, key=lambda index: (not any(expansions[number][index][-1:]),
                                                           fingerprints[index], margins[index]), reverse=True)[:room])
@@ -363,9 +383,9 @@ def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappin
     for _ in range(iterations):
         expected: dict[str, float] = defaultdict(float)
         for segment in segments:
-            for slot, marginals in zip(segment.slots, segment.marginals(rates)):
-                for option, probability in zip(slot.options[1:], marginals[1:]):
-                    expected[option.lexicon] += probability * option.replaced
+            for slot, marginals, scored in zip(segment.slots, segment.marginals(rates), segment.scored()):
+                for index in scored[1:]:
+                    expected[slot.options[index].lexicon] += marginals[index] * slot.options[index].replaced
         updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
                                  RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
         converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in updated)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from unspin.lexicon.format import Lexicon, lexicon_dir
@@ -78,7 +78,7 @@ class Slot:
     def keep(self) -> Option:
         return self.options[0]
 
-    @property
+    @cached_property
     def lexicons(self) -> frozenset[str]:
         """The lexicons that propose a reading here."""
         return frozenset(option.lexicon for option in self.options[1:])
