@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(help="unspin: restore the original wording of spun text.", no_args_is_help=True,
@@ -26,6 +28,17 @@ def probability(param: typer.CallbackParam, value: float | None) -> float | None
     return value
 
 
+# The restorer's options, shared by the commands that restore (restore, serve, restore-corpus).
+ModelOption = Annotated[str | None, typer.Option(
+    "--model", "-m", envvar="UNSPIN_MODEL",
+    help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M).")]
+LexiconsOption = Annotated[list[str] | None, typer.Option(
+    "--lexicon", "-l", help="Lexicon name or file (repeatable).")]
+ThresholdOption = Annotated[float | None, typer.Option(
+    "--threshold", "-t", callback=probability, help="Minimum confidence of an edit (0 to 1); higher is more precise.")]
+ExcludeOption = Annotated[str | None, typer.Option("--exclude", help="File of words and phrases never to touch.")]
+
+
 # --- restore and model commands (core) ---------------------------------------------------
 
 
@@ -35,12 +48,10 @@ def restore(
     output: str = typer.Option(None, "--output", "-o",
                                help="Write here (a folder for several inputs, a folder input or an existing folder)."),
     output_format: str = typer.Option("text", "--format", "-f", help="text, json, diff or html (a report page)."),
-    model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
-                              help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
-    lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
-                                    help="Minimum confidence of an edit (0 to 1); higher is more precise."),
-    exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
+    model: ModelOption = None,
+    lexicons: LexiconsOption = None,
+    threshold: ThresholdOption = None,
+    exclude: ExcludeOption = None,
     propose: bool = typer.Option(None, "--propose/--no-propose",
                                  help="Let the model propose originals no lexicon knows (default: on for causal LMs)."),
     same_spinner: bool = typer.Option(False, "--same-spinner",
@@ -70,12 +81,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (only this computer by default)."),
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
     max_chars: int = typer.Option(200_000, "--max-chars", min=1, help="Longest text accepted (longer: 413)."),
-    model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
-                              help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
-    lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
-                                    help="Minimum confidence of an edit; higher is more precise."),
-    exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
+    model: ModelOption = None,
+    lexicons: LexiconsOption = None,
+    threshold: ThresholdOption = None,
+    exclude: ExcludeOption = None,
 ) -> None:
     """A local web page (paste or upload text, see the report) and a JSON API, POST /restore."""
     try:
@@ -107,12 +116,10 @@ def restore_corpus_command(
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Ray actors, each with its own model."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Documents per restore_many call."),
     threads: int = typer.Option(1, "--threads", min=1, help="CPU threads (and Ray CPUs) per worker."),
-    model: str = typer.Option(None, "--model", "-m", envvar="UNSPIN_MODEL",
-                              help="Hub id or local path of a masked or causal LM (default: Gemma-3-270M)."),
-    lexicons: list[str] = typer.Option(None, "--lexicon", "-l", help="Lexicon name or file (repeatable)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", callback=probability,
-                                    help="Minimum confidence of an edit; higher is more precise."),
-    exclude: str = typer.Option(None, "--exclude", help="File of words and phrases never to touch."),
+    model: ModelOption = None,
+    lexicons: LexiconsOption = None,
+    threshold: ThresholdOption = None,
+    exclude: ExcludeOption = None,
     dtype: str = typer.Option(None, "--dtype", help="float32 or bfloat16 (default: bfloat16 where the CPU "
                                                     "has it natively)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
