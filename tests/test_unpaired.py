@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from unspin import Edit
 from unspin.cli import app
 from unspin.evaluation.spin import spin_text
 from unspin.lexicon.format import Lexicon, LexiconEntry, LexiconHeader, read_lexicon, write_lexicon
@@ -149,20 +150,12 @@ def test_lexicon_is_valid_with_provenance(learned) -> None:
 
 
 def test_one_off_and_doubtful_mappings_are_not_kept() -> None:
-    @dataclass
-    class E:
-        start: int
-        end: int
-        original: str
-        replacement: str
-        confidence: float
-
     source = "The yr ended. The yr began. A yr passed. Big fuss. Large fuss, he mentioned."
     evidence = Evidence()
-    evidence.add(0, source, [E(4, 6, "yr", "year", 0.95), E(19, 21, "yr", "year", 0.9)])
-    evidence.add(1, source, [E(30, 32, "yr", "year", 0.9), E(41, 44, "Big", "Huge", 0.99),
-                             E(51, 56, "Large", "Great", 0.6), E(51, 56, "Large", "Great", 0.6),
-                             E(51, 56, "Large", "Great", 0.6), E(51, 56, "Large", "Great", 0.6)])
+    evidence.add(0, source, [Edit(4, 6, "yr", "year", 0.95), Edit(19, 21, "yr", "year", 0.9)])
+    evidence.add(1, source, [Edit(30, 32, "yr", "year", 0.9), Edit(41, 44, "Big", "Huge", 0.99),
+                             Edit(51, 56, "Large", "Great", 0.6), Edit(51, 56, "Large", "Great", 0.6),
+                             Edit(51, 56, "Large", "Great", 0.6), Edit(51, 56, "Large", "Great", 0.6)])
     kept = evidence.kept(UnpairedSettings(min_confidence=0.7))
     assert set(kept) == {("yr", "year")}  # "big" once; "large" often but never with confidence
     assert kept["yr", "year"].occurrences == 3 and kept["yr", "year"].files == {0, 1}
@@ -185,15 +178,7 @@ def test_one_off_and_doubtful_mappings_are_not_kept() -> None:
     ],
 )
 def test_mapping_of_keeps_names_whole(text, start, end, replacement, expected) -> None:
-    @dataclass
-    class E:
-        start: int
-        end: int
-        original: str
-        replacement: str
-        confidence: float = 1.0
-
-    assert mapping_of(text, E(start, end, text[start:end], replacement)) == expected
+    assert mapping_of(text, Edit(start, end, text[start:end], replacement, 1.0)) == expected
 
 
 def test_cli_learn_unpaired(folder: Folder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,9 +72,9 @@ def wordnet_links(wordnet: Any, max_hyponyms: int) -> Iterable[tuple[str, str, s
     for synset in wordnet.all_synsets():
         own = names(synset)
         hyponyms = synset.hyponyms()
-        similar = set().union(set(), *(names(other) for other in synset.similar_tos() + synset.also_sees()))
-        loose = set().union(set(), *(names(other) for other in synset.hypernyms() + synset.instance_hypernyms()
-                                     + (hyponyms if len(hyponyms) <= max_hyponyms else [])))
+        similar = set().union(*(names(other) for other in synset.similar_tos() + synset.also_sees()))
+        loose = set().union(*(names(other) for other in synset.hypernyms() + synset.instance_hypernyms()
+                              + (hyponyms if len(hyponyms) <= max_hyponyms else [])))
         for word in own:
             for others, kind in ((own, WORDNET_SYNONYM), (similar, WORDNET_SIMILAR), (loose, WORDNET_LOOSE)):
                 for other in others - {word}:

@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from unspin.restoring.edits import Alternative, Edit
 from unspin.restoring.lattice import FUNCTION_PROPOSALS, MAX_OPTIONS, MODEL_PROPOSALS, Option, Slot
@@ -96,11 +97,13 @@ def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | No
             keep_rho = max(keep_rho, spun)
         else:
             priors[index] = rates[option.lexicon] * math.exp(option.lexical)
-    keep_rho = min(keep_rho, RHO_BOUNDS[1])
-    return [math.log(priors[index]) + (option.replaced - 1) * math.log(rates[option.lexicon])
-            + option.kept * math.log1p(-keep_rho) if option.replaced and priors[index]
-            else option.kept * math.log1p(-keep_rho) if not option.replaced else 0.0
-            for index, option in enumerate(slot.options)]
+    keep = math.log1p(-min(keep_rho, RHO_BOUNDS[1]))
+    channels = [0.0] * len(slot.options)
+    for index in range(len(slot.options)) if scored is None else scored:
+        option = slot.options[index]
+        channels[index] = option.kept * keep + (math.log(priors[index]) + (option.replaced - 1)
+                                                * math.log(rates[option.lexicon]) if option.replaced else 0.0)
+    return channels
 
 
 @dataclass
@@ -116,15 +119,13 @@ class Segment:
     lm_scores: list[float]
     own: list[list[float]] | None = None
 
+    @cached_property
     def scored(self) -> list[list[int]]:
         """Per slot, the readings that some hypothesis holds (the keep reading always among them)."""
-        if not hasattr(self, "_scored"):
-            self._scored = [sorted({0, *(h[index] for h in self.hypotheses)}) for index in range(len(self.slots))]
-        return self._scored
+        return [sorted({0, *(h[index] for h in self.hypotheses)}) for index in range(len(self.slots))]
 
     def totals(self, rates: dict[str, float]) -> list[float]:
-        scored = self.scored()
-        channels = [slot_channels(slot, rates, self.own[index] if self.own else None, scored[index])
+        channels = [slot_channels(slot, rates, self.own[index] if self.own else None, self.scored[index])
                     for index, slot in enumerate(self.slots)]
         return [lm + sum(channels[index][c] for index, c in enumerate(h))
                 for h, lm in zip(self.hypotheses, self.lm_scores)]
@@ -386,7 +387,7 @@ def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappin
     for _ in range(iterations):
         expected: dict[str, float] = defaultdict(float)
         for segment in segments:
-            for slot, marginals, scored in zip(segment.slots, segment.marginals(rates), segment.scored()):
+            for slot, marginals, scored in zip(segment.slots, segment.marginals(rates), segment.scored):
                 for index in scored[1:]:
                     expected[slot.options[index].lexicon] += marginals[index] * slot.options[index].replaced
         updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
