@@ -18,7 +18,15 @@ from unspin.lexicon.related import (
     related_table,
     write_related,
 )
-from unspin.restoring.decoder import PROPOSAL_COVERAGE, Segment, choose_edits, estimate_block_rates, estimate_rates
+from unspin.restoring.decoder import (
+    PROPOSAL_COVERAGE,
+    SPUN_PRIOR,
+    Segment,
+    choose_edits,
+    estimate_block_rates,
+    estimate_rates,
+    spun_probability,
+)
 from unspin.restoring.lattice import (
     FUNCTION_PROPOSALS,
     LINK_WEIGHTS,
@@ -207,3 +215,29 @@ def test_a_function_word_is_restored_only_behind_the_documents_evidence():
     repeated = [_function_segment(20 * i, gain) for i, gain in enumerate((9.0, 9.0, 9.0, 5.0))]
     rates = estimate_rates(repeated, FUNCTION_KINDS)
     assert [e.replacement for e in choose_edits(repeated, rates, 0.5)] == ["while"] * 4
+
+
+GATE_KINDS = {"news": "count", MODEL_PROPOSALS: "model"}
+
+
+def _news_segment(start, lm_gain):
+    options = (Option("Home", 0.0, 0, 1, ""), Option("House", 0.0, 1, 0, "news"))
+    return Segment([Slot(start, start + 4, "Home", options)], [(0,), (1,)], [0.0, lm_gain])
+
+
+def test_the_open_channels_wait_for_a_known_spinner_in_the_text():
+    # The same strong model preference, "metal" -> "steel", once in a text where the learned lexicon's
+    # words were spun (the model restores them) and once where they were left as written.
+    for news_gain, edited in ((6.0, True), (-6.0, False)):
+        segments = [_news_segment(20 * i, news_gain) for i in range(8)] + [_segment(200, 8.0)]
+        rates = estimate_rates(segments, GATE_KINDS)
+        proposals = [e for e in choose_edits(segments, rates, 0.5) if e.lexicon == MODEL_PROPOSALS]
+        assert bool(proposals) == edited
+
+
+def test_spun_probability_follows_the_learned_lexicons_evidence():
+    kinds = {"news": "count", MODEL_PROPOSALS: "model"}
+    assert spun_probability({"news": 8.0}, {"news": 10.0}, kinds) > 0.99
+    assert spun_probability({"news": 0.5}, {"news": 10.0}, kinds) < 0.001
+    assert spun_probability({}, {}, kinds) == pytest.approx(SPUN_PRIOR)  # no word it knows: the prior
+    assert spun_probability({}, {}, {MODEL_PROPOSALS: "model"}) == 1.0  # no learned lexicon loaded
