@@ -49,6 +49,14 @@ def test_counts_without_thesaurus_need_repeats() -> None:
     assert not any(o.startswith("mr") or "authorised" in s for s, o in entries)
 
 
+def test_repeated_swaps_of_two_function_words_are_alignment_noise() -> None:
+    spun = "He left after the purple vote. She spoke after the purple vote and left."
+    orig = "He left and the red vote. She spoke and the red vote and left."
+    entries = {(e.spun, e.original) for e in learn_entries([(spun, orig)] * 3)}
+    assert ("after", "and") not in entries  # seen 6 times, but no spinner swaps unrelated function words
+    assert ("purple", "red") in entries  # an unrelated swap of content words, seen as often, is kept
+
+
 def test_thesaurus_relatedness_keeps_single_swaps_and_inflects() -> None:
     table = SynonymTable("tiny", [("inform", "tell"), ("tour", "travel"), ("home", "house")])
     entries = {(e.spun, e.original): e for e in learn_entries([(SPUN, ORIG)], table)}

@@ -16,7 +16,8 @@ Editorial noise (an edited copy differs from the original in ways no spinner mad
 - inflection changes of one lemma ("weighs"/"weighing");
 - tokens that are not words (numbers, punctuation, clitics);
 - rewordings far from any synonym relation: kept only if seen ``min_count`` times, unless
-  a thesaurus (:mod:`unspin.lexicon.relatedness`) relates a word of each side.
+  a thesaurus (:mod:`unspin.lexicon.relatedness`) relates a word of each side; between two
+  very frequent single words ("after" -> "and") never, however often seen.
 
 Names are not reworded by a spinner, so a block with a capitalised token other than at
 sentence start ("Trump", "Mr") is rejected, except a one-for-one swap inside a name
@@ -166,6 +167,18 @@ def is_related(spun: str, original: str, relatedness: Relatedness | None) -> boo
     return any(relatedness.related(x, y) for x in _content_words(spun) for y in _content_words(original))
 
 
+FUNCTION_WORD_ZIPF = 6.0  # about the 250 most frequent English words: articles, prepositions, conjunctions
+
+
+def _both_function_words(spun: str, original: str) -> bool:
+    """Two single very frequent words ("after" -> "and", "to" -> "of"): where the aligner most often pairs
+    words that no spinner swapped. The function words a spinner does swap are related ("each" -> "every")."""
+    from wordfreq import zipf_frequency
+
+    return (" " not in spun and " " not in original
+            and min(zipf_frequency(spun, "en"), zipf_frequency(original, "en")) >= FUNCTION_WORD_ZIPF)
+
+
 def inflected_pairs(spun: str, original: str) -> list[tuple[str, str]]:
     """Other inflected forms of a one-word swap, paired by Penn tag through a shared lemma POS."""
     pairs: list[tuple[str, str]] = []
@@ -195,7 +208,7 @@ def learn_entries(pairs: Iterable[tuple[str, str]], relatedness: Relatedness | N
     entries: dict[tuple[str, str], LexiconEntry] = {}
     for (spun, original), count in sorted(counts.items()):
         related = is_related(spun, original, relatedness)
-        if not related and count < settings.min_count:
+        if not related and (count < settings.min_count or _both_function_words(spun, original)):
             logger.debug("rejected %r -> %r (unrelated, seen %d)", spun, original, count)
             continue
         note = "name" if (spun, original) in names else "related" if related else "repeated"
