@@ -27,10 +27,7 @@ PROPOSAL_CHANNELS = (MODEL_PROPOSALS, FUNCTION_PROPOSALS)
 _WORD = re.compile(r"\w+")
 RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimated (lenient)
 # Beta prior pseudo-counts (spun, kept) of a lexicon's spin rate, until the document says more:
-# a spinner's learned mapping (count weights) is applied to 35-68% of the words it could touch in
-# a spun text and to none in clean prose; 5% until the text shows which (TextFooler's 85 clean
-# reviews: 6 edits at a 20% prior, 4 at 5%; development pairs unchanged; the example sentence's
-# "yr" -> "year" needs the rescoring passes then);
+# a spinner's learned mapping (count weights) is applied to ~20% of the words it could touch;
 # a thesaurus (probability weights) proposes far more than any spinner uses: 5%; a fingerprint (a
 # tortured phrase: nobody writes "counterfeit consciousness" but a spinner) is restored unless the context
 # rules it out: 30% (benchmarks/tortured.py: 57/60 phrases at 5%, 60 at 30%; 50% also 60, one more exact
@@ -38,7 +35,7 @@ RHO_START = 0.3  # rate used while the beam prunes, before the rates are estimat
 # relate nearly every word to many: 1% until the text says more, so that a short text (one review,
 # little evidence) keeps its rare words (TextFooler's 85 clean reviews: 37 edits at 5%, 23 at 1%;
 # the development pairs lost one right edit).
-RHO_PRIOR = {"count": (1.0, 19.0), "probability": (1.0, 19.0), "model": (1.0, 99.0), "fingerprint": (3.0, 7.0),
+RHO_PRIOR = {"count": (2.0, 8.0), "probability": (1.0, 19.0), "model": (1.0, 99.0), "fingerprint": (3.0, 7.0),
              "function": (0.5, 99.5)}
 RHO_BOUNDS = (0.002, 0.9)
 # A spinner maps an original the same way each time: a mapping (this spun text for that original)

@@ -32,11 +32,6 @@ BLOCK_CHARACTERS = 20_000  # paragraphs restored (and spin rate estimated) toget
 # Units decoded together (their prepared model states held at once): a block's worth would hold
 # some 3 times the seed's, for no gain in speed; the seed's 7,553 characters fit in one go.
 DECODE_CHARACTERS = 8_000
-# Gemma has read spun pages: in a spun context it expects spun words ("nearing its fourth yr" after
-# "mentioned" and "warfare"), so a word is judged again once its neighbours are restored, until no
-# best reading changes, up to this many passes after the first (the example sentence's "yr" needs two;
-# seed: 103 -> 101 token errors, development pairs 105 -> 106).
-RESCORE_PASSES = 2
 
 
 @dataclass
@@ -227,18 +222,12 @@ class Restorer:
             return [([], {}) for _ in blocks]
         per_unit = self._decode(units, [None] * len(units), None)
         rates = self._rates(len(blocks), units, per_unit, pools)
-        # Further passes: each segment that follows a change (within RESCORE_WORDS words) is rescored
-        # with the earlier ones restored, since spun context misleads the language model.
+        # Second pass: each segment that follows a first-pass change (within RESCORE_WORDS words)
+        # is rescored with the earlier ones restored, since spun context misleads the language model.
         contexts = [best_readings(segments, rates[number]) for (number, *_), segments in zip(units, per_unit)]
-        for _ in range(RESCORE_PASSES):
-            if not any(any(context) for context in contexts):
-                break
+        if any(any(context) for context in contexts):
             per_unit = self._decode(units, contexts, per_unit)
             rates = self._rates(len(blocks), units, per_unit, pools)
-            previous, contexts = contexts, [best_readings(segments, rates[number])
-                                            for (number, *_), segments in zip(units, per_unit)]
-            if contexts == previous:
-                break
         found = []
         for (_, block), segments, block_rates in zip(blocks, _by_block(len(blocks), units, per_unit), rates):
             logger.info("block %d-%d: spin rates %s", block.start, block.end,
