@@ -241,3 +241,14 @@ def test_spun_probability_follows_the_learned_lexicons_evidence():
     assert spun_probability({"news": 0.5}, {"news": 10.0}, kinds) < 0.001
     assert spun_probability({}, {}, kinds) == pytest.approx(SPUN_PRIOR)  # no word it knows: the prior
     assert spun_probability({}, {}, {MODEL_PROPOSALS: "model"}) == 1.0  # no learned lexicon loaded
+
+
+def test_a_mapping_repeated_in_clean_prose_is_not_trusted():
+    # "weighing" -> "considering" twice in clean news: each occurrence vouches for the other, but the
+    # text shows no spinner (the learned lexicon's words were left as written), so neither is edited.
+    for news_gain, edited in ((-6.0, False), (6.0, True)):
+        segments = [_news_segment(20 * i, news_gain) for i in range(8)]
+        segments += [_segment(300 + 20 * i, 9.0, text="weighing", original="considering") for i in range(2)]
+        rates = estimate_rates(segments, GATE_KINDS)
+        proposals = [e for e in choose_edits(segments, rates, 0.5) if e.lexicon == MODEL_PROPOSALS]
+        assert bool(proposals) == edited

@@ -58,9 +58,11 @@ class Rates(dict):
     """The spin rates of one block: lexicon name -> rate (a plain dict), and ``mappings``:
     mapping key -> the summed log likelihood ratio of its occurrences, shared by a run's blocks."""
 
-    def __init__(self, lexicon_rates: dict[str, float], mappings: dict[tuple[str, str], float] | None = None):
+    def __init__(self, lexicon_rates: dict[str, float], mappings: dict[tuple[str, str], float] | None = None,
+                 gates: dict[str, float] | None = None):
         super().__init__(lexicon_rates)
         self.mappings = mappings if mappings is not None else {}
+        self.gates = gates if gates is not None else {}  # open channel -> P(the text is spun), see GATED_KINDS
 
     def option_prior(self, slot: Slot, option: Option, own: float) -> tuple[float, float]:
         """P(this occurrence is ``option``'s original spun into the text), and the chance that the
@@ -73,8 +75,11 @@ class Rates(dict):
         prior = min(0.5, base * channel / ACTIVE_RATE)  # P(a proposed mapping is in the dictionary)
         log_odds = math.log(prior / (1.0 - prior)) + total - own
         active = 1.0 / (1.0 + math.exp(-log_odds)) if log_odds > -700 else 0.0
-        # With no evidence either way ``active * ACTIVE_RATE`` equals the lexicon's own prior.
-        return max(base * channel, active * ACTIVE_RATE), max(base, active * ACTIVE_RATE)
+        # With no evidence either way ``active * ACTIVE_RATE`` equals the lexicon's own prior. An open
+        # channel's mapping is trusted only as far as the text is spun at all: Gemma prefers "considering"
+        # to "weighing" in each of a clean text's occurrences alike.
+        applied = active * ACTIVE_RATE * self.gates.get(option.lexicon, 1.0)
+        return max(base * channel, applied), max(base, applied)
 
 
 def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | None = None,
@@ -309,7 +314,11 @@ def _score_many(scorer: Scorer, items: list) -> list[list[float]]:
 # at the lenient RHO_START) than the text as it stands is dropped before the model runs
 # on it. On the seed, margins from 12 down to 4 gave the same edits; 2 lost three.
 PRUNE_MARGIN = 5.0
-MAX_PROPOSED = 1  # the model's proposals per slot that reach the full scoring (see below)
+# The model's proposals per slot that reach the full scoring (see below): the preview sees only the
+# left context ("Trump's report" before "Trump's post"), so the window decides between two. With the
+# open channels gated (GATED_KINDS), 2 against 1 on the development pairs: P 0.854 -> 0.876,
+# R 0.594 -> 0.604, clean seed 000 no edit either way.
+MAX_PROPOSED = 2
 
 
 def _prune(scorer: Scorer, state: object, requests: list, active: list[int], expansions: dict,
@@ -393,11 +402,11 @@ def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappin
         updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
                                  RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
         gate = spun_probability(expected, exposure, kinds)
-        for name in updated:
-            if (kinds or {}).get(name, "count") in GATED_KINDS:
-                updated[name] = max(updated[name] * gate, GATED_FLOOR)
+        gates = {name: gate for name in updated if (kinds or {}).get(name, "count") in GATED_KINDS}
+        for name in gates:
+            updated[name] = max(updated[name] * gate, GATED_FLOOR)
         converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in updated)
-        rates = Rates(updated, mappings)
+        rates = Rates(updated, mappings, gates)
         if converged:
             break
     return rates
