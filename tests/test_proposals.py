@@ -252,3 +252,11 @@ def test_a_mapping_repeated_in_clean_prose_is_not_trusted():
         rates = estimate_rates(segments, GATE_KINDS)
         proposals = [e for e in choose_edits(segments, rates, 0.5) if e.lexicon == MODEL_PROPOSALS]
         assert bool(proposals) == edited
+
+
+def test_texts_known_to_be_spun_need_no_learned_lexicon_to_open_the_channels():
+    # learn --unpaired reads a folder of one unknown spinner: the learned lexicons say nothing there.
+    segments = [_news_segment(20 * i, -6.0) for i in range(8)] + [_segment(200, 8.0)]
+    for gated, edited in ((True, False), (False, True)):
+        rates = estimate_block_rates([segments], GATE_KINDS, gated=gated)[0]
+        assert any(e.lexicon == MODEL_PROPOSALS for e in choose_edits(segments, rates, 0.5)) == edited

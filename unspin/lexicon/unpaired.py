@@ -229,7 +229,9 @@ def learn_unpaired(files: Sequence[Path], output: Path, name: str | None = None,
     files = list(files)
     name = name or output.name.split(".")[0]
     base = list(lexicons) if lexicons else list(shipped_lexicons())
-    options: dict[str, Any] = {"threshold": settings.threshold, "same_spinner": True, "propose": settings.propose}
+    # The folder is spun (that is the premise), so the open channels need no learned lexicon's word for it.
+    options: dict[str, Any] = {"threshold": settings.threshold, "same_spinner": True, "propose": settings.propose,
+                               "assume_spun": True}
     restorer = Restorer(model=model, lexicons=base, scorer=scorer, progress=show_model_progress, **options)
     restorer.scorer  # noqa: B018  (the model loads before any progress is shown)
     total, done = len(files) * max(settings.rounds, 1), 0

@@ -77,12 +77,14 @@ class Restorer:
             scorer can preview readings cheaply (causal LMs).
         same_spinner: the texts of one :meth:`restore_many` call share one spinner (pages of one
             site), so a mapping seen in one text is evidence in all; else each text stands alone.
+        assume_spun: the texts are known to be spun, so the open channels (thesaurus, the model's
+            proposals) do not wait for a learned lexicon to show a spinner (``learn --unpaired``).
     """
 
     def __init__(self, model: str | None = None, lexicons: Sequence[str | Path] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, exclude: Iterable[str] | str | Path | None = None,
                  scorer: Scorer | None = None, beam: int = 3, progress: bool = False,
-                 propose: bool | None = None, same_spinner: bool = False):
+                 propose: bool | None = None, same_spinner: bool = False, assume_spun: bool = False):
         names = list(lexicons) if lexicons else list(shipped_lexicons())
         self.lexicons = [Lexicon.load(name) for name in names]
         self.vocabulary = Vocabulary.default(_excluded(exclude))
@@ -90,6 +92,7 @@ class Restorer:
         self._kinds.update({MODEL_PROPOSALS: "model", FUNCTION_PROPOSALS: "function"})
         self.propose = propose
         self.same_spinner = same_spinner
+        self.assume_spun = assume_spun
         self.threshold = threshold
         self.beam = beam
         self.progress = progress
@@ -237,7 +240,8 @@ class Restorer:
 
     def _rates(self, blocks: int, units: list, per_unit: list[list], pools: list[int]) -> list[Rates]:
         """Each block's lexicon spin rates (from its own segments) and its pool's mapping rates."""
-        return estimate_block_rates(_by_block(blocks, units, per_unit), self._kinds, pools=pools)
+        return estimate_block_rates(_by_block(blocks, units, per_unit), self._kinds, pools=pools,
+                                    gated=not self.assume_spun)
 
     def _decode(self, units: list, contexts: list, previous: list | None) -> list[list]:
         """Segments of each unit (a list per unit), DECODE_CHARACTERS of units at a time."""
