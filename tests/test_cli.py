@@ -128,3 +128,20 @@ def test_model_info_for_a_local_model(tiny_masked):
     result = run("model", "info", "--model", tiny_masked)
     assert result.exit_code == 0
     assert "kind: masked" in result.output
+
+
+def test_assume_spun_reaches_the_restorer(spun_file, tiny_causal, tiny_lexicon, monkeypatch):
+    from unspin.restoring.pipeline import Restorer
+
+    seen = []
+    restore_many = Restorer.restore_many
+
+    def recording(self, texts):
+        seen.append(self.assume_spun)
+        return restore_many(self, texts)
+
+    monkeypatch.setattr(Restorer, "restore_many", recording)
+    common = ["--model", tiny_causal, "--lexicon", tiny_lexicon, "--no-propose"]
+    assert run("restore", spun_file, *common).exit_code == 0
+    assert run("restore", spun_file, "--assume-spun", *common).exit_code == 0
+    assert seen == [False, True]

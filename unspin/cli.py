@@ -56,6 +56,9 @@ def restore(
                                  help="Let the model propose originals no lexicon knows (default: on for causal LMs)."),
     same_spinner: bool = typer.Option(False, "--same-spinner",
                                       help="All inputs come from one spinner (one site): they share evidence."),
+    assume_spun: bool = typer.Option(False, "--assume-spun",
+                                     help="The inputs are known to be spun: the model and thesaurus propose even "
+                                          "where no learned lexicon shows a spinner."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars on stderr."),
     skip_existing: bool = typer.Option(False, "--skip-existing",
                                        help="Skip inputs whose output is already there (resume a run)."),
@@ -71,7 +74,7 @@ def restore(
     try:
         restore_paths(paths, output, chosen, progress=progress, skip_existing=skip_existing, model=model,
                       lexicons=lexicons or None, threshold=threshold, exclude=exclude, propose=propose,
-                      same_spinner=same_spinner or None)
+                      same_spinner=same_spinner or None, assume_spun=assume_spun or None)
     except (InputError, OSError, *SETUP_ERRORS) as error:
         fail(str(error))
 
