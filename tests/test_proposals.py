@@ -183,9 +183,10 @@ def test_documents_share_evidence_only_when_they_share_a_spinner():
 def test_restorer_records_its_proposal_table_and_spinner_setting(related_table_of, tiny_lexicon):
     related_table_of({"metal": ("steel",)})
     restorer = Restorer(scorer=PreviewScorer({"steel": -1.0}), lexicons=[tiny_lexicon], propose=True,
-                        same_spinner=True)
+                        same_spinner=True, assume_spun=True)
     settings = restorer.restore_many(["The metal price fell.", "Metal prices rose."])[0].settings
-    assert settings["same_spinner"] is True
+    assert settings["same_spinner"] is True and settings["assume_spun"] is True
+    assert Restorer(scorer=PreviewScorer({}), lexicons=[tiny_lexicon]).settings.as_dict()["assume_spun"] is False
 
 
 def test_proposals_default_to_scorers_that_preview(tiny_lexicon):

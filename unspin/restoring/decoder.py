@@ -92,8 +92,9 @@ def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | No
     of the readings here applied: one minus the highest spin probability among them.
     """
     keep_rho = max(rates[name] for name in slot.lexicons)
+    indices = range(len(slot.options)) if scored is None else scored
     priors = [0.0] * len(slot.options)
-    for index in range(len(slot.options)) if scored is None else scored:
+    for index in indices:
         option = slot.options[index]
         if not option.replaced:
             continue
@@ -104,7 +105,7 @@ def slot_channels(slot: Slot, rates: dict[str, float], own: Sequence[float] | No
             priors[index] = rates[option.lexicon] * math.exp(option.lexical)
     keep = math.log1p(-min(keep_rho, RHO_BOUNDS[1]))
     channels = [0.0] * len(slot.options)
-    for index in range(len(slot.options)) if scored is None else scored:
+    for index in indices:
         option = slot.options[index]
         channels[index] = option.kept * keep + (math.log(priors[index]) + (option.replaced - 1)
                                                 * math.log(rates[option.lexicon]) if option.replaced else 0.0)
@@ -394,6 +395,7 @@ def estimate_block_rates(blocks: Sequence[Sequence[Segment]], kinds: dict[str, s
 def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappings: dict[tuple[str, str], float],
                  kinds: dict[str, str] | None, iterations: int, gated: bool = True) -> Rates:
     priors = {name: RHO_PRIOR[(kinds or {}).get(name, "count")] for name in exposure}
+    gated_names = [name for name in exposure if (kinds or {}).get(name, "count") in GATED_KINDS]
     rates = Rates({name: RHO_START for name in exposure}, mappings)
     for _ in range(iterations):
         expected: dict[str, float] = defaultdict(float)
@@ -404,7 +406,7 @@ def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappin
         updated = {name: min(max((expected[name] + priors[name][0]) / (exposure[name] + sum(priors[name])),
                                  RHO_BOUNDS[0]), RHO_BOUNDS[1]) for name in exposure}
         gate = spun_probability(expected, exposure, kinds) if gated else 1.0
-        gates = {name: gate for name in updated if (kinds or {}).get(name, "count") in GATED_KINDS}
+        gates = dict.fromkeys(gated_names, gate)
         for name in gates:
             updated[name] = max(updated[name] * gate, GATED_FLOOR)
         converged = all(abs(updated[name] - rates[name]) < 1e-5 for name in updated)
@@ -422,15 +424,16 @@ def _block_rates(segments: Sequence[Segment], exposure: dict[str, float], mappin
 # spun, 0.06-0.18 clean). A text that gives no evidence either way (no word a learned lexicon knows)
 # keeps the prior SPUN_PRIOR.
 GATED_KINDS = ("probability", "model", "function")
+LEARNED_KINDS = ("count", "fingerprint")  # a spinner's own dictionary; its words are the evidence
 SPUN_RATE, CLEAN_RATE, SPUN_PRIOR = 0.45, 0.1, 0.005
 GATED_FLOOR = 0.0001
 
 
 def spun_probability(expected: dict[str, float], exposure: dict[str, float], kinds: dict[str, str] | None) -> float:
     """P(the text was spun by a spinner the learned lexicons know), from their expected replacements."""
-    if kinds is not None and not any(kind in ("count", "fingerprint") for kind in kinds.values()):
+    if kinds is not None and not any(kind in LEARNED_KINDS for kind in kinds.values()):
         return 1.0  # no learned lexicon loaded: the user chose the open channels alone
-    learned = [name for name in exposure if (kinds or {}).get(name, "count") in ("count", "fingerprint")]
+    learned = [name for name in exposure if (kinds or {}).get(name, "count") in LEARNED_KINDS]
     replaced = sum(expected.get(name, 0.0) for name in learned)
     kept = max(sum(exposure[name] for name in learned) - replaced, 0.0)
     log_odds = (math.log(SPUN_PRIOR / (1 - SPUN_PRIOR)) + replaced * math.log(SPUN_RATE / CLEAN_RATE)

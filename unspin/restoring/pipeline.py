@@ -16,7 +16,15 @@ from typing import Any
 
 from unspin.lexicon.format import Lexicon, read_word_list, shipped_lexicons
 from unspin.lexicon.related import RelatedWords
-from unspin.restoring.decoder import Rates, UnitJob, best_readings, choose_edits, decode_units, estimate_block_rates
+from unspin.restoring.decoder import (
+    LEARNED_KINDS,
+    Rates,
+    UnitJob,
+    best_readings,
+    choose_edits,
+    decode_units,
+    estimate_block_rates,
+)
 from unspin.restoring.edits import Edit, Restoration, mean_rates, restoration_from_edits
 from unspin.restoring.lattice import FUNCTION_PROPOSALS, MODEL_PROPOSALS, Vocabulary, build_lattice, shipped_related
 from unspin.restoring.scoring.loading import load_scorer, return_freed_memory
@@ -47,11 +55,12 @@ class RestorerSettings:
     excluded: int = 0
     proposals: str = ""  # the related-words table behind the model's proposals (its sha256), if used
     same_spinner: bool = False
+    assume_spun: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": self.model, "lexicons": self.lexicons, "lexicon_sha256": self.lexicon_hashes,
                 "threshold": self.threshold, "beam": self.beam, "proposals": self.proposals or None,
-                "same_spinner": self.same_spinner}
+                "same_spinner": self.same_spinner, "assume_spun": self.assume_spun}
 
 
 @dataclass
@@ -103,7 +112,8 @@ class Restorer:
             model=scorer.name if scorer else model_label(model),
             lexicons=[lexicon.name for lexicon in self.lexicons],
             lexicon_hashes=[lexicon.header.sha256 or _file_hash(lexicon.path) for lexicon in self.lexicons],
-            threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded), same_spinner=same_spinner)
+            threshold=threshold, beam=beam, excluded=len(self.vocabulary.excluded), same_spinner=same_spinner,
+            assume_spun=assume_spun)
 
     @property
     def related(self) -> RelatedWords | None:
@@ -249,7 +259,7 @@ class Restorer:
                 for index, ((_, text, unit, slots), context) in enumerate(zip(units, contexts))]
         # Slots that a learned spinner's lexicon knows are decoded jointly with their neighbours
         # and end the windows of the readings before them.
-        spinners = {name for name, kind in self._kinds.items() if kind in ("count", "fingerprint")}
+        spinners = {name for name, kind in self._kinds.items() if kind in LEARNED_KINDS}
         segments: list[list] = []
         begin = 0
         while begin < len(jobs):
